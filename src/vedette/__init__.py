@@ -1,0 +1,3 @@
+"""Vedette: software for crisis-response and travel-risk operations centres."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,60 @@
+"""One settings class for the whole product (env prefix ``VEDETTE_``, optional ``vedette.toml``).
+
+No other module reads ``os.environ``: everything configurable is a field here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="VEDETTE_", toml_file="vedette.toml", extra="ignore", env_nested_delimiter="__"
+    )
+
+    var_dir: Path = Field(Path("var"), description="Folder for the embedded SQLite file and caches.")
+    database_url: str = Field("", description="SQLAlchemy URL; default: SQLite file under var_dir.")
+    broker_url: str = Field("", description="Celery broker (redis://...); empty means in-process jobs.")
+    secret_key: SecretStr = Field(SecretStr("dev-only-change-me"), description="Signs links and sessions.")
+    smtp_url: str = Field("", description="smtp://user:pass@host:port for outgoing mail.")
+    sms_url: str = Field("", description="SMS provider endpoint.")
+
+    # Intake limits: bad input is rejected with a named error, never half-written.
+    max_document_bytes: int = Field(50 * 1024 * 1024, description="Largest file or download accepted.")
+    fetch_timeout_s: float = Field(10.0, description="Timeout for one URL or feed fetch.")
+    parse_timeout_s: float = Field(20.0, description="Longest time spent turning one item into text.")
+    max_html_depth: int = Field(2000, description="Deepest HTML nesting accepted.")
+    feed_poll_interval_s: int = Field(900, description="Default interval between polls of a feed.")
+    user_agent: str = Field("Vedette/0.1 (+https://example.invalid/vedette)", description="HTTP User-Agent.")
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'vedette.sqlite').resolve()}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,23 @@
+"""Typed domain errors: one base with an HTTP status, so API and CLI report them the same way."""
+
+from __future__ import annotations
+
+
+class VedetteError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, item: str | None = None) -> None:
+        self.item = item
+        super().__init__(f"{item}: {message}" if item else message)
+
+
+class NotFound(VedetteError):
+    status_code = 404
+
+
+class BadInput(VedetteError):
+    status_code = 422
+
+
+class FetchFailed(VedetteError):
+    status_code = 502

@@ -1,0 +1,1 @@
+"""Places: the bundled offline gazetteer, loaded GeoNames files, analysts' own places."""

@@ -1,0 +1,1 @@
+"""Incidents: the structured, dated, geolocated events extracted from documents."""

@@ -1,0 +1,1 @@
+"""Intake: sources (files, URLs, feeds, API posts) and the extraction pipeline."""

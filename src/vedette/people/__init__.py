@@ -1,0 +1,1 @@
+"""Organisations (tenants), people, trips and exposure."""

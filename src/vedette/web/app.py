@@ -1,0 +1,32 @@
+"""FastAPI application: domain routers under /api, pages at /, static assets served locally."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from vedette import __version__
+from vedette.errors import VedetteError
+from vedette.gazetteer.api import router as gazetteer_router
+from vedette.incidents.api import router as incidents_router
+from vedette.intake.api import router as intake_router
+from vedette.web.pages import router as pages_router
+
+HERE = Path(__file__).parent
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Vedette", version=__version__, description="Crisis-response operations centre API.")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(VedetteError)
+    async def _domain_error(_request: Request, exc: VedetteError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "item": exc.item}, status_code=exc.status_code)
+
+    for router in (intake_router, gazetteer_router, incidents_router):
+        app.include_router(router, prefix="/api")
+    app.include_router(pages_router)
+    return app
