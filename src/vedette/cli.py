@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from vedette import __version__
+from vedette.demo.cli import register as register_demo
 from vedette.gazetteer.cli import register as register_gazetteer
 from vedette.incidents.cli import register as register_incidents
 from vedette.intake.cli import register as register_intake
@@ -28,5 +29,13 @@ def main(
         raise typer.Exit()
 
 
-for register in (register_store, register_intake, register_gazetteer, register_incidents, register_web):
+REGISTRARS = (
+    register_store,
+    register_intake,
+    register_gazetteer,
+    register_incidents,
+    register_web,
+    register_demo,
+)
+for register in REGISTRARS:
     register(app)
