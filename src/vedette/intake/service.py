@@ -1,0 +1,400 @@
+"""Intake: paths, folders, URLs and feeds in; unique documents out, each handed to the pipeline hooks.
+
+Reading (the slow, failure-prone part) happens outside any transaction. Storing is batched: one
+transaction per chunk, one SAVEPOINT per document, so one bad item never stops the batch and never
+leaves half-written rows behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from vedette.config import get_settings
+from vedette.errors import VedetteError
+from vedette.intake.feeds import looks_like_feed, parse_feed
+from vedette.intake.fetch import fetch
+from vedette.intake.hooks import run_document_hooks
+from vedette.intake.models import Document, Rejection, Source
+from vedette.intake.readers import Extracted, read_bytes
+from vedette.store.db import session_factory as default_session_factory
+
+CHUNK = 200
+
+
+@dataclass
+class IngestReport:
+    added: list[int] = field(default_factory=list)
+    duplicates: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+    def merge(self, other: IngestReport) -> None:
+        self.added += other.added
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+
+
+@dataclass
+class Prepared:
+    """One item read into text, ready to be stored."""
+
+    item: str
+    name: str
+    origin: str
+    raw_sha: str
+    size: int
+    extracted: Extracted
+    source_locator: str
+    source_kind: str
+
+
+def is_url(item: str) -> bool:
+    return item.startswith(("http://", "https://"))
+
+
+def url_name(url: str) -> str:
+    tail = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return tail or url.split("//", 1)[-1].split("/", 1)[0]
+
+
+def prepare_bytes(
+    raw: bytes,
+    name: str,
+    origin: str,
+    *,
+    media_type: str | None = None,
+    source_locator: str | None = None,
+    source_kind: str = "file",
+    published: datetime | None = None,
+) -> Prepared:
+    extracted = read_bytes(raw, name, media_type)
+    if published and not extracted.published:
+        extracted.published = published
+    return Prepared(
+        item=origin,
+        name=name,
+        origin=origin,
+        raw_sha=hashlib.sha256(raw).hexdigest(),
+        size=len(raw),
+        extracted=extracted,
+        source_locator=source_locator or origin,
+        source_kind=source_kind,
+    )
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.parts))
+
+
+def _prepare_path(path: Path, locator: str) -> Prepared:
+    limit = get_settings().max_document_bytes
+    size = path.stat().st_size
+    if size > limit:
+        from vedette.errors import BadInput
+
+        raise BadInput(f"too large: {size} bytes, the limit is {limit} (max_document_bytes)", item=str(path))
+    return prepare_bytes(path.read_bytes(), path.name, str(path.resolve()), source_locator=locator)
+
+
+def _prepare_url(url: str, session_factory: sessionmaker[Session]) -> Iterator[Prepared | tuple[str, str]]:
+    fetched = fetch(url)
+    if looks_like_feed(fetched.content, fetched.media_type):
+        yield from _prepare_feed_entries(url, fetched.content, session_factory)
+        _save_feed_state(session_factory, url, fetched.etag, fetched.last_modified, "ok")
+        return
+    yield prepare_bytes(
+        fetched.content,
+        url_name(url),
+        url,
+        media_type=fetched.media_type,
+        source_locator=url,
+        source_kind="url",
+    )
+
+
+def _prepare_feed_entries(
+    feed_url: str, raw: bytes, session_factory: sessionmaker[Session]
+) -> Iterator[Prepared | tuple[str, str]]:
+    entries = parse_feed(raw, feed_url)
+    with session_factory() as s:
+        links = [e.link for e in entries if e.link]
+        known = set(s.scalars(select(Document.origin).where(Document.origin.in_(links)))) if links else set()
+    for entry in entries:
+        try:
+            if entry.link and entry.link in known:
+                continue
+            if entry.link and is_url(entry.link):
+                page = fetch(entry.link)
+                yield prepare_bytes(
+                    page.content,
+                    url_name(entry.link),
+                    entry.link,
+                    media_type=page.media_type,
+                    source_locator=feed_url,
+                    source_kind="feed",
+                    published=entry.published,
+                )
+            elif entry.content:
+                html = f"<html><head><title>{entry.title}</title></head><body>{entry.content}</body></html>"
+                yield prepare_bytes(
+                    html.encode(),
+                    entry.title or entry.entry_id,
+                    f"{feed_url}#{entry.entry_id}",
+                    media_type="text/html",
+                    source_locator=feed_url,
+                    source_kind="feed",
+                    published=entry.published,
+                )
+        except VedetteError as exc:
+            yield (entry.link or entry.entry_id, str(exc))
+
+
+def _save_feed_state(
+    session_factory: sessionmaker[Session], url: str, etag: str | None, last_modified: str | None, status: str
+) -> None:
+    with session_factory.begin() as s:
+        source = _get_source(s, url, "feed")
+        source.kind = "feed"
+        source.etag, source.last_modified = etag, last_modified
+        source.last_polled_at = datetime.now(UTC)
+        source.last_status = status
+        if source.poll_interval_s is None:
+            source.poll_interval_s = get_settings().feed_poll_interval_s
+
+
+def _get_source(session: Session, locator: str, kind: str) -> Source:
+    source = session.scalar(select(Source).where(Source.locator == locator))
+    if source is None:
+        source = Source(kind=kind, locator=locator)
+        session.add(source)
+        session.flush()
+    return source
+
+
+def prepare_items(
+    items: Iterable[str], session_factory: sessionmaker[Session]
+) -> Iterator[Prepared | tuple[str, str]]:
+    """Yield each readable unit, or (item, reason) for each that cannot be read."""
+    for item in items:
+        try:
+            if is_url(item):
+                yield from _prepare_url(item, session_factory)
+                continue
+            path = Path(item)
+            if path.is_dir():
+                files = _files_under(path)
+                if not files:
+                    yield (item, "empty folder: no files to ingest")
+                for f in files:
+                    try:
+                        yield _prepare_path(f, str(path.resolve()))
+                    except VedetteError as exc:
+                        yield (str(f), str(exc))
+            elif path.is_file():
+                yield _prepare_path(path, str(path.resolve()))
+            else:
+                yield (item, "no such file, folder or URL")
+        except VedetteError as exc:
+            yield (item, str(exc))
+        except OSError as exc:
+            yield (item, f"cannot read ({exc.strerror or exc})")
+
+
+def store_prepared(
+    session: Session, batch: list[Prepared], report: IngestReport, *, run_hooks: bool = True
+) -> None:
+    """Store a chunk in the caller's transaction, one SAVEPOINT per document."""
+    shas = [p.raw_sha for p in batch]
+    existing = set(session.scalars(select(Document.sha256).where(Document.sha256.in_(shas))))
+    sources: dict[str, int] = {}
+    for p in batch:
+        if p.raw_sha in existing:
+            report.duplicates += 1
+            continue
+        if p.source_locator not in sources:
+            sources[p.source_locator] = _get_source(session, p.source_locator, p.source_kind).id
+        try:
+            with session.begin_nested():
+                doc = Document(
+                    sha256=p.raw_sha,
+                    source_id=sources[p.source_locator],
+                    origin=p.origin,
+                    name=p.name,
+                    media_type=p.extracted.media_type,
+                    language=p.extracted.language,
+                    title=p.extracted.title,
+                    text=p.extracted.text,
+                    size_bytes=p.size,
+                    published_at=p.extracted.published,
+                )
+                session.add(doc)
+                session.flush()
+                if run_hooks:
+                    run_document_hooks(session, doc)
+        except IntegrityError:
+            report.duplicates += 1  # the same bytes arrived twice in this batch or from another worker
+            continue
+        except Exception as exc:  # a failing hook rejects this document only
+            report.rejected.append((p.item, f"{p.item}: processing failed ({type(exc).__name__}: {exc})"))
+            continue
+        existing.add(p.raw_sha)
+        report.added.append(doc.id)
+
+
+def record_rejections(session_factory: sessionmaker[Session], rejected: list[tuple[str, str]]) -> None:
+    if not rejected:
+        return
+    with session_factory.begin() as s:
+        s.add_all(Rejection(item=item[:2000], reason=reason) for item, reason in rejected)
+
+
+def ingest_items(
+    items: list[str],
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+    progress: bool = False,
+    run_hooks: bool = True,
+    chunk: int = CHUNK,
+) -> IngestReport:
+    """Ingest paths, folders (recursive), URLs and feeds. Never raises for a bad item: see ``rejected``."""
+    factory = session_factory or default_session_factory()
+    report = IngestReport()
+    units = prepare_items(items, factory)
+    tick: Callable[[], None] = lambda: None  # noqa: E731
+    progress_bar = None
+    if progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        progress_bar = Progress(
+            TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=False
+        )
+        total = sum(len(_files_under(Path(i))) if Path(i).is_dir() else 1 for i in items if not is_url(i))
+        task = progress_bar.add_task("ingest", total=total or None)
+        tick = lambda: progress_bar.advance(task)  # noqa: E731
+        progress_bar.start()
+    try:
+        batch: list[Prepared] = []
+        for unit in units:
+            tick()
+            if isinstance(unit, tuple):
+                report.rejected.append(unit)
+                continue
+            batch.append(unit)
+            if len(batch) >= chunk:
+                _flush(factory, batch, report, run_hooks)
+                batch = []
+        if batch:
+            _flush(factory, batch, report, run_hooks)
+    finally:
+        if progress_bar:
+            progress_bar.stop()
+    record_rejections(factory, report.rejected)
+    return report
+
+
+def _flush(
+    factory: sessionmaker[Session], batch: list[Prepared], report: IngestReport, run_hooks: bool
+) -> None:
+    with factory.begin() as s:
+        store_prepared(s, batch, report, run_hooks=run_hooks)
+
+
+def ingest_bytes(
+    session: Session,
+    raw: bytes,
+    name: str,
+    origin: str,
+    media_type: str | None = None,
+    source_kind: str = "api",
+) -> tuple[Document, bool]:
+    """Store one document given as bytes (API posts). Returns (document, created)."""
+    prepared = prepare_bytes(
+        raw,
+        name,
+        origin,
+        media_type=media_type,
+        source_locator=f"{source_kind}:{origin}",
+        source_kind=source_kind,
+    )
+    found = session.scalar(select(Document).where(Document.sha256 == prepared.raw_sha))
+    if found is not None:
+        return found, False
+    report = IngestReport()
+    store_prepared(session, [prepared], report)
+    if report.rejected:
+        from vedette.errors import BadInput
+
+        raise BadInput(report.rejected[0][1], item=name)
+    if not report.added:  # lost a race with a concurrent insert of the same bytes
+        return session.scalar(select(Document).where(Document.sha256 == prepared.raw_sha)), False
+    return session.get(Document, report.added[0]), True
+
+
+def add_feed(session: Session, url: str, interval_s: int | None = None) -> Source:
+    source = _get_source(session, url, "feed")
+    source.kind = "feed"
+    source.poll_interval_s = interval_s or get_settings().feed_poll_interval_s
+    return source
+
+
+def due_feeds(session: Session, now: datetime | None = None) -> list[Source]:
+    now = now or datetime.now(UTC)
+    feeds = session.scalars(select(Source).where(Source.kind == "feed").order_by(Source.id)).all()
+    due = []
+    for f in feeds:
+        last = f.last_polled_at
+        if last is not None and last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)
+        if last is None or last + timedelta(seconds=f.poll_interval_s or 0) <= now:
+            due.append(f)
+    return due
+
+
+def poll_feed(url: str, session_factory: sessionmaker[Session] | None = None) -> IngestReport:
+    """Poll one feed with If-None-Match / If-Modified-Since; a 304 means nothing new."""
+    factory = session_factory or default_session_factory()
+    report = IngestReport()
+    with factory() as s:
+        source = s.scalar(select(Source).where(Source.locator == url))
+        etag, modified = (source.etag, source.last_modified) if source else (None, None)
+    try:
+        fetched = fetch(url, etag=etag, last_modified=modified)
+    except VedetteError as exc:
+        report.rejected.append((url, str(exc)))
+        _save_feed_state(factory, url, etag, modified, f"error: {exc}")
+        record_rejections(factory, report.rejected)
+        return report
+    if fetched.not_modified:
+        _save_feed_state(factory, url, etag, modified, "not modified")
+        return report
+    batch: list[Prepared] = []
+    try:
+        for unit in _prepare_feed_entries(url, fetched.content, factory):
+            if isinstance(unit, tuple):
+                report.rejected.append(unit)
+            else:
+                batch.append(unit)
+    except VedetteError as exc:
+        report.rejected.append((url, str(exc)))
+        _save_feed_state(factory, url, etag, modified, f"error: {exc}")
+        record_rejections(factory, report.rejected)
+        return report
+    if batch:
+        _flush(factory, batch, report, True)
+    _save_feed_state(factory, url, fetched.etag, fetched.last_modified, "ok")
+    record_rejections(factory, report.rejected)
+    return report
+
+
+def poll_due_feeds(session_factory: sessionmaker[Session] | None = None) -> dict[str, IngestReport]:
+    factory = session_factory or default_session_factory()
+    with factory() as s:
+        urls = [f.locator for f in due_feeds(s)]
+    return {url: poll_feed(url, factory) for url in urls}
