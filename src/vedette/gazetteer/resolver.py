@@ -1,0 +1,617 @@
+"""The runtime gazetteer: name lookup, context-aware ranking, mention finding, zones, reverse lookup.
+
+Data lives in one read-only SQLite file (see ``build.py``); lookups are indexed queries cached in
+memory, so opening costs milliseconds and repeated resolutions are dictionary hits.
+
+Ranking (``_score``), all terms added then squashed into [0, 1]:
+
+==========================  =====================================================================
+term                        weight
+==========================  =====================================================================
+kind                        country 0.9, zone 0.6, admin-1 0.45, city 0.3, locality 0.3, airport 0.1
+population (cities)         0.35 * log10(pop + 1) / 7
+primary name (not alias)    +0.05
+country context             +0.8 * weight of the candidate's country in the document (0..1)
+admin-1 context             +0.25 when the candidate lies in an admin-1 named nearby
+proximity                   +0.25 when within 150 km of another place the text names
+hint "region"               admin-1 +0.7; "airport": airport +1.0; "town": city +0.3;
+                            "river": countries excluded
+==========================  =====================================================================
+
+Small places far from any context are refused (score below ``MIN_SCORE``) rather than guessed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import re
+import shutil
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from vedette.gazetteer.text import fold
+
+DATA = Path(__file__).with_name("data")
+MIN_SCORE = 0.25
+KIND_WEIGHT = {
+    "country": 0.9,
+    "zone": 0.6,
+    "admin1": 0.45,
+    "city": 0.3,
+    "locality": 0.3,
+    "airport": 0.1,
+    "custom": 0.5,
+}
+DIRECTIONS = {
+    "north": (1, 0),
+    "south": (-1, 0),
+    "east": (0, 1),
+    "west": (0, -1),
+    "central": (0, 0),
+    "centre": (0, 0),
+    "center": (0, 0),
+    "northeast": (1, 1),
+    "northwest": (1, -1),
+    "southeast": (-1, 1),
+    "southwest": (-1, -1),
+    "nord": (1, 0),
+    "sud": (-1, 0),
+    "est": (0, 1),
+    "ouest": (0, -1),
+    "nord est": (1, 1),
+    "nord ouest": (1, -1),
+    "sud est": (-1, 1),
+    "sud ouest": (-1, -1),
+}
+_DIR_WORD = (
+    r"(?:north|south|east|west|central|centre|center|north[- ]?east|north[- ]?west|south[- ]?east|"
+    r"south[- ]?west)"
+)
+_CAP = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*"
+_NAME = rf"{_CAP}(?:\s+(?:(?:de|du|des|la|le|al|el|of|da|do|di|sur)\s+)?{_CAP}){{0,4}}"
+ZONE_PATTERNS = [
+    re.compile(rf"\b(?P<dir>{_DIR_WORD})(?:ern)?\s+(?P<base>{_NAME})"),
+    re.compile(rf"\b[Tt]he\s+(?P<dir>{_DIR_WORD})\s+of\s+(?:the\s+)?(?P<base>{_NAME})"),
+    re.compile(
+        r"\b(?:le\s+|la\s+)?(?P<dir>nord|sud|est|ouest|centre|nord[- ]est|nord[- ]ouest|sud[- ]est|"
+        rf"sud[- ]ouest)\s+(?:du|de\s+la|de\s+l['’]|de|des)\s*(?P<base>{_NAME})"
+    ),
+]
+REGION_PATTERNS = [
+    re.compile(
+        rf"\b(?P<base>{_NAME})\s+(?:[Rr]egion|[Pp]rovince|[Ss]tate|[Gg]overnorate|[Dd]epartment|"
+        rf"[Dd]istrict|[Cc]ircle|[Cc]ercle)\b"
+    ),
+    re.compile(
+        rf"\b(?:[Rr]égion|[Pp]rovince|[Gg]ouvernorat|[Dd]épartement|[Cc]ercle|[Ww]ilaya)\s+"
+        rf"(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])(?P<base>{_NAME})"
+    ),
+]
+AIRPORT_PATTERNS = [
+    re.compile(rf"\b(?P<base>{_NAME})(?:\s+[Ii]nternational)?\s+[Aa]irport\b"),
+    re.compile(rf"\b[Aa]éroport(?:\s+international)?\s+(?:de\s+|d['’])(?P<base>{_NAME})"),
+]
+RIVER_PATTERNS = [
+    re.compile(rf"\b(?:the\s+)?(?P<base>{_NAME})\s+[Rr]iver\b"),
+    re.compile(rf"\b(?:fleuve|rivière)\s+(?P<base>{_NAME})"),
+]
+_CAP_RUN = re.compile(rf"{_NAME}")
+_TOKEN = re.compile(r"[\w’'\-]+")
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    id: str
+    name: str
+    kind: str
+    country: str | None
+    admin1: str | None
+    lat: float
+    lon: float
+    population: int
+    score: float
+    why: str
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "country": self.country,
+            "admin1": self.admin1,
+            "lat": self.lat,
+            "lon": self.lon,
+            "population": self.population,
+            "score": round(self.score, 3),
+            "why": self.why,
+        }
+
+
+@dataclass
+class ResolveContext:
+    countries: dict[str, float] = field(default_factory=dict)
+    admin1: set[str] = field(default_factory=set)
+    near: list[tuple[float, float]] = field(default_factory=list)
+    hint: str | None = None
+    lang: str | None = None
+
+    def key(self) -> tuple:
+        return (
+            tuple(sorted(self.countries.items())),
+            tuple(sorted(self.admin1)),
+            tuple((round(a, 1), round(b, 1)) for a, b in self.near[:8]),
+            self.hint,
+        )
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    surface: str
+    kinds: frozenset[str] = frozenset()
+    base: str | None = None  # the place name inside a pattern ("Gao" in "Gao region")
+    direction: str | None = None
+
+
+@dataclass(frozen=True)
+class _Row:
+    pid: int
+    gid: str
+    name: str
+    kind: str
+    country: str | None
+    admin1: str | None
+    lat: float
+    lon: float
+    population: int
+    exact: bool
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def data_path() -> Path:
+    """The SQLite file, decompressed from the shipped ``.gz`` on first use."""
+    target = DATA / "gazetteer.sqlite"
+    packed = DATA / "gazetteer.sqlite.gz"
+    if target.exists() and (not packed.exists() or target.stat().st_mtime >= packed.stat().st_mtime):
+        return target
+    try:
+        _gunzip(packed, target)
+        return target
+    except PermissionError:
+        from vedette.config import get_settings
+
+        alt = get_settings().var_dir / "gazetteer.sqlite"
+        if not alt.exists():
+            alt.parent.mkdir(parents=True, exist_ok=True)
+            _gunzip(packed, alt)
+        return alt
+
+
+def _gunzip(src: Path, dst: Path) -> None:
+    tmp = dst.with_suffix(".tmp")
+    with gzip.open(src, "rb") as fi, open(tmp, "wb") as fo:
+        shutil.copyfileobj(fi, fo, 1 << 20)
+    tmp.replace(dst)
+
+
+class Gazetteer:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or data_path()
+        self._db = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        self._keys: frozenset[str] | None = None
+        self._lookup = lru_cache(maxsize=100_000)(self._lookup_uncached)
+        self._cache: dict[tuple, PlaceMatch | None] = {}
+        self._demonyms: dict[str, str] | None = None
+        self._grid: dict[tuple[int, int], list[int]] | None = None
+        self._bbox: dict[str, tuple[float, float, float, float]] = {}
+        self.extra: list[_Row] = []  # places overlaid from the store (loaded GeoNames rows, custom places)
+        self._extra_keys: dict[str, list[_Row]] = {}
+
+    # --- raw lookups -------------------------------------------------------------------------
+    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def _lookup_uncached(self, key: str) -> tuple[_Row, ...]:
+        rows = self._query(
+            "SELECT p.id, p.gid, p.name, p.kind, p.country, p.admin1, p.lat, p.lon, p.population, n.exact "
+            "FROM names n JOIN places p ON p.id = n.place WHERE n.key = ?",
+            (key,),
+        )
+        found = [_Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9])) for r in rows]
+        found += self._extra_keys.get(key, [])
+        return tuple(found)
+
+    def keys(self) -> frozenset[str]:
+        if self._keys is None:
+            ks = {r[0] for r in self._query("SELECT DISTINCT key FROM names")}
+            self._keys = frozenset(ks | set(self._extra_keys))
+        return self._keys
+
+    def add_places(self, rows: list[dict]) -> None:
+        """Overlay places (dicts with id, name, aliases, kind, country, admin1, lat, lon, population)."""
+        for r in rows:
+            row = _Row(
+                -1,
+                r["id"],
+                r["name"],
+                r.get("kind") or "custom",
+                r.get("country"),
+                r.get("admin1"),
+                float(r["lat"]),
+                float(r["lon"]),
+                int(r.get("population") or 0),
+                True,
+            )
+            self.extra.append(row)
+            for n in [r["name"], *(r.get("aliases") or [])]:
+                self._extra_keys.setdefault(fold(n), []).append(row)
+        self._lookup.cache_clear()
+        self._cache.clear()
+        self._keys = None
+
+    # --- ranking -----------------------------------------------------------------------------
+    def _score(self, row: _Row, ctx: ResolveContext | None) -> tuple[float, str]:
+        why = [f"{row.kind}"]
+        s = KIND_WEIGHT.get(row.kind, 0.3)
+        if row.kind in ("city", "locality", "custom") and row.population:
+            s += 0.35 * min(math.log10(row.population + 1) / 7, 1.0)
+            why.append(f"pop {row.population}")
+        if row.exact:
+            s += 0.05
+        if ctx:
+            w = ctx.countries.get(row.country or "", 0.0)
+            if w:
+                s += 0.8 * min(w, 1.0)
+                why.append(f"country context {row.country}")
+            if row.admin1 and row.admin1 in ctx.admin1 and row.kind != "admin1":
+                s += 0.25
+                why.append(f"in {row.admin1}")
+            if ctx.near and any(haversine_km(row.lat, row.lon, a, b) < 150 for a, b in ctx.near):
+                s += 0.25
+                why.append("near other places named")
+            if ctx.hint == "region" and row.kind == "admin1":
+                s += 0.7
+                why.append("'region' hint")
+            elif ctx.hint == "airport" and row.kind == "airport":
+                s += 1.0
+                why.append("'airport' hint")
+            elif ctx.hint == "town" and row.kind in ("city", "locality"):
+                s += 0.3
+            elif ctx.hint == "river" and row.kind == "country":
+                s -= 2.0
+                why.append("river, not the country")
+        return min(s / 2.2, 1.0), ", ".join(why)
+
+    def _ranked(self, mention: str, ctx: ResolveContext | None) -> list[PlaceMatch]:
+        if mention.isupper() and len(mention) in (3, 4) and mention.isalpha():
+            rows = self._lookup(f"{'iata' if len(mention) == 3 else 'icao'}:{mention.lower()}")
+        else:
+            rows = self._lookup(fold(mention))
+        out = []
+        for r in rows:
+            score, why = self._score(r, ctx)
+            out.append(
+                PlaceMatch(r.gid, r.name, r.kind, r.country, r.admin1, r.lat, r.lon, r.population, score, why)
+            )
+        out.sort(key=lambda m: (-m.score, -m.population, m.id))
+        return out
+
+    def candidates(
+        self, mention: str, context: ResolveContext | None = None, limit: int = 10
+    ) -> list[PlaceMatch]:
+        return self._ranked(mention, context)[:limit]
+
+    def _resolve_uncached(self, mention: str, ctx: ResolveContext | None) -> PlaceMatch | None:
+        zone = self._zone(mention, ctx)
+        if zone is not None:
+            return zone
+        for hint, patterns in (
+            ("airport", AIRPORT_PATTERNS),
+            ("region", REGION_PATTERNS),
+            ("river", RIVER_PATTERNS),
+        ):
+            for pat in patterns:
+                m = pat.fullmatch(mention)
+                if m and fold(m.group("base")) != fold(mention):
+                    sub = ResolveContext(**{**(ctx.__dict__ if ctx else {}), "hint": hint})
+                    if hint == "airport":
+                        return self._airport(m.group("base"), sub)
+                    if hint == "river":
+                        return None  # a river is not a settlement; the caller keeps looking
+                    return self.resolve(m.group("base"), sub)
+        ranked = self._ranked(mention, ctx)
+        if not ranked or ranked[0].score < MIN_SCORE:
+            return None
+        return ranked[0]
+
+    def resolve(self, mention: str, context: ResolveContext | None = None) -> PlaceMatch | None:
+        """The best entry for ``mention`` in ``context``, or None (never a random guess)."""
+        mention = mention.strip()
+        if not mention:
+            return None
+        key = (mention, context.key() if context else ())
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        found = self._resolve_uncached(mention, context)
+        if len(self._cache) > 200_000:
+            self._cache.clear()
+        self._cache[key] = found
+        return found
+
+    def _airport(self, city: str, ctx: ResolveContext) -> PlaceMatch | None:
+        """'Bamako airport' -> the airport nearest to the town named (within 60 km)."""
+        city = re.sub(r"\s+[Ii]nternational$", "", city.strip())
+        direct = [m for m in self._ranked(f"{city} airport", ctx) if m.kind == "airport"]
+        if direct:
+            return direct[0]
+        town = self.resolve(city, ResolveContext(ctx.countries, ctx.admin1, ctx.near, "town", ctx.lang))
+        if town is None or town.kind not in ("city", "locality", "custom"):
+            return None
+        rows = self._query(
+            "SELECT gid, name, country, admin1, lat, lon FROM places WHERE country=? AND kind='airport'",
+            (town.country,),
+        )
+        best = min(rows, key=lambda r: haversine_km(town.lat, town.lon, r[4], r[5]), default=None)
+        if best is None or haversine_km(town.lat, town.lon, best[4], best[5]) > 60:
+            return None
+        return PlaceMatch(
+            best[0],
+            best[1],
+            "airport",
+            best[2],
+            best[3] or town.admin1,
+            best[4],
+            best[5],
+            0,
+            town.score,
+            f"airport nearest to {town.name}",
+        )
+
+    def suggest(self, mention: str, limit: int = 5) -> list[str]:
+        import difflib
+
+        key = fold(mention)
+        pool = [k for k in self.keys() if k[:1] == key[:1] and abs(len(k) - len(key)) <= 3]
+        return difflib.get_close_matches(key, pool, n=limit, cutoff=0.75)
+
+    # --- countries -----------------------------------------------------------------------------
+    def country(self, code_or_name: str) -> PlaceMatch | None:
+        q = code_or_name.strip()
+        if len(q) == 2 and q.isalpha():
+            rows = self._query(
+                "SELECT p.gid FROM countries c JOIN places p ON p.id=c.place WHERE c.cc=?", (q.upper(),)
+            )
+            if rows:
+                return self.get(rows[0][0])
+        if len(q) == 3 and q.isupper():
+            rows = self._query(
+                "SELECT p.gid FROM countries c JOIN places p ON p.id=c.place WHERE c.iso3=?", (q,)
+            )
+            if rows:
+                return self.get(rows[0][0])
+        for m in self._ranked(q, None):
+            if m.kind == "country":
+                return m
+        return None
+
+    def country_for_demonym(self, word: str) -> str | None:
+        if self._demonyms is None:
+            self._demonyms = dict(self._query("SELECT key, cc FROM demonyms"))
+        return self._demonyms.get(fold(word))
+
+    def get(self, place_id: str) -> PlaceMatch | None:
+        rows = self._query(
+            "SELECT gid, name, kind, country, admin1, lat, lon, population FROM places WHERE gid=?",
+            (place_id,),
+        )
+        if not rows:
+            extra = [r for r in self.extra if r.gid == place_id]
+            if not extra:
+                return None
+            r = extra[0]
+            return PlaceMatch(
+                r.gid, r.name, r.kind, r.country, r.admin1, r.lat, r.lon, r.population, 1.0, "by id"
+            )
+        g = rows[0]
+        return PlaceMatch(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], 1.0, "by id")
+
+    def country_bbox(self, cc: str) -> tuple[float, float, float, float] | None:
+        """(min_lat, min_lon, max_lat, max_lon) of the country's populated places."""
+        if cc not in self._bbox:
+            rows = self._query(
+                "SELECT min(lat), min(lon), max(lat), max(lon) FROM places WHERE country=? AND kind='city'",
+                (cc,),
+            )
+            if not rows or rows[0][0] is None:
+                return None
+            self._bbox[cc] = rows[0]
+        return self._bbox[cc]
+
+    # --- zones -----------------------------------------------------------------------------
+    def _zone(self, mention: str, ctx: ResolveContext | None) -> PlaceMatch | None:
+        for pat in ZONE_PATTERNS:
+            m = pat.fullmatch(mention.strip())
+            if m:
+                return self.directional(m.group("dir"), m.group("base"), ctx, mention)
+        return None
+
+    def directional(
+        self, direction: str, base: str, ctx: ResolveContext | None, surface: str | None = None
+    ) -> PlaceMatch | None:
+        """'northern Mali' -> a zone in the north of Mali; 'eastern Menaka' -> east of that region."""
+        d = DIRECTIONS.get(fold(direction).replace("ern", "").replace("  ", " "))
+        if d is None:
+            d = DIRECTIONS.get(fold(direction))
+        target = self.resolve(base, ctx)
+        if d is None or target is None:
+            return None
+        if target.kind in ("city", "locality"):  # 'eastern Menaka': prefer the region of that name
+            region = [
+                m for m in self._ranked(base, ctx) if m.kind == "admin1" and m.country == target.country
+            ]
+            if region:
+                target = region[0]
+        name = surface or f"{direction} {base}"
+        if target.kind == "country":
+            box = self.country_bbox(target.country or "")
+            if not box:
+                return None
+            lat0, lon0, lat1, lon1 = box
+            clat, clon = (lat0 + lat1) / 2, (lon0 + lon1) / 2
+            lat = clat + d[0] * (lat1 - lat0) / 4
+            lon = clon + d[1] * (lon1 - lon0) / 4
+            return PlaceMatch(
+                f"zone:{target.country}:{fold(direction)}",
+                name,
+                "zone",
+                target.country,
+                None,
+                round(lat, 4),
+                round(lon, 4),
+                0,
+                target.score,
+                f"{direction} part of {target.name}",
+            )
+        if target.kind == "admin1":
+            lat = target.lat + d[0] * 0.5
+            lon = target.lon + d[1] * 0.5
+            return PlaceMatch(
+                f"zone:{target.id}:{fold(direction)}",
+                name,
+                "zone",
+                target.country,
+                target.admin1,
+                round(lat, 4),
+                round(lon, 4),
+                0,
+                target.score,
+                f"{direction} part of {target.name}",
+            )
+        return target  # "north of Gao" (a town): the town is the best point we have
+
+    def zone_geometry(self, place_id: str):  # noqa: ANN201 - shapely geometry
+        """A shapely polygon for a zone id ('zone:ML:north') or a buffer around any other place."""
+        from shapely.geometry import Point, box
+
+        parts = place_id.split(":")
+        if parts[0] == "zone" and len(parts) == 3 and len(parts[1]) == 2:
+            bb = self.country_bbox(parts[1])
+            d = DIRECTIONS.get(parts[2])
+            if bb and d is not None:
+                lat0, lon0, lat1, lon1 = bb
+                hl, hw = (lat1 - lat0) / 2, (lon1 - lon0) / 2
+                clat, clon = (lat0 + lat1) / 2 + d[0] * hl / 2, (lon0 + lon1) / 2 + d[1] * hw / 2
+                return box(
+                    clon - hw / 2 - (hw / 2 if d[1] == 0 else 0),
+                    clat - hl / 2,
+                    clon + hw / 2 + (hw / 2 if d[1] == 0 else 0),
+                    clat + hl / 2,
+                )
+        p = self.get(place_id)
+        if p is None:
+            return None
+        return Point(p.lon, p.lat).buffer(0.5)
+
+    # --- mentions ----------------------------------------------------------------------------
+    def find_mentions(self, text: str, lang: str | None = None) -> list[Mention]:
+        """Place mentions: patterns (zones, regions, airports, rivers) first, then longest name matches."""
+        keys = self.keys()
+        stop = _stopwords()
+        found: list[Mention] = []
+        taken: list[tuple[int, int]] = []
+
+        def free(a: int, b: int) -> bool:
+            return all(b <= s or a >= e for s, e in taken)
+
+        for kind, patterns in (
+            ("river", RIVER_PATTERNS),
+            ("airport", AIRPORT_PATTERNS),
+            ("region", REGION_PATTERNS),
+            ("zone", ZONE_PATTERNS),
+        ):
+            for pat in patterns:
+                for m in pat.finditer(text):
+                    base = _trim_base(m.group("base"), keys, stop)
+                    if not base or not free(m.start(), m.end()):
+                        continue
+                    end = m.start("base") + len(base) if kind == "zone" else m.end()
+                    direction = m.group("dir") if "dir" in pat.groupindex else None
+                    found.append(
+                        Mention(m.start(), end, text[m.start() : end], frozenset({kind}), base, direction)
+                    )
+                    taken.append((m.start(), end))
+        for run in _CAP_RUN.finditer(text):
+            toks = [(t.start() + run.start(), t.end() + run.start()) for t in _TOKEN.finditer(run.group())]
+            i = 0
+            while i < len(toks):
+                hit = None
+                for j in range(min(len(toks), i + 5), i, -1):
+                    a, b = toks[i][0], toks[j - 1][1]
+                    surface = text[a:b]
+                    key = fold(surface)
+                    single = j - i == 1
+                    if single and (key in stop or surface.isupper()):
+                        continue
+                    if key in keys and free(a, b):
+                        hit = (a, b, surface, j)
+                        break
+                if hit:
+                    a, b, surface, j = hit
+                    found.append(Mention(a, b, surface, frozenset({"name"}), surface))
+                    taken.append((a, b))
+                    i = j
+                else:
+                    i += 1
+        found.sort(key=lambda m: m.start)
+        return found
+
+
+def _trim_base(base: str, keys: frozenset[str], stop: frozenset[str]) -> str | None:
+    """Shorten a captured name from the left until it is a known key ('The Segou' -> 'Segou')."""
+    words = base.split()
+    for i in range(len(words)):
+        cand = " ".join(words[i:])
+        k = fold(cand)
+        if k in keys and k not in stop:
+            return cand
+    return None
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    words = set()
+    for line in (DATA / "stopwords.txt").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.add(fold(line))
+    return frozenset(words)
+
+
+_instance: Gazetteer | None = None
+_instance_lock = threading.Lock()
+
+
+def get_gazetteer() -> Gazetteer:
+    global _instance
+    if _instance is None:
+        with _instance_lock:
+            if _instance is None:
+                _instance = Gazetteer()
+    return _instance
