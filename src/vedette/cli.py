@@ -9,6 +9,7 @@ from vedette.demo.cli import register as register_demo
 from vedette.gazetteer.cli import register as register_gazetteer
 from vedette.incidents.cli import register as register_incidents
 from vedette.intake.cli import register as register_intake
+from vedette.intake.extract_cli import register as register_extract
 from vedette.store.cli import register as register_store
 from vedette.web.cli import register as register_web
 
@@ -32,6 +33,7 @@ def main(
 REGISTRARS = (
     register_store,
     register_intake,
+    register_extract,
     register_gazetteer,
     register_incidents,
     register_web,

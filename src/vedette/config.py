@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     parse_timeout_s: float = Field(20.0, description="Longest time spent turning one item into text.")
     max_html_depth: int = Field(2000, description="Deepest HTML nesting accepted.")
     feed_poll_interval_s: int = Field(900, description="Default interval between polls of a feed.")
+    actor_lexicon_path: Path | None = Field(None, description="Extra actor lexicon (TSV, same columns).")
     user_agent: str = Field("Vedette/0.1 (+https://example.invalid/vedette)", description="HTTP User-Agent.")
 
     @property

@@ -1,0 +1,117 @@
+"""Actors: armed groups, forces and institutions from a lexicon (data), plus general patterns
+("<nationality> troops" -> "<Nationality> armed forces", "unknown gunmen", "hommes armés non identifiés"),
+and acronyms a text defines for an armed body ("the Committee for ... (CNXX)")."""
+
+from __future__ import annotations
+
+import re
+
+from vedette.gazetteer import get_gazetteer
+from vedette.intake.components.lexicon import LANG_DIR, rows
+from vedette.intake.pipeline import Component, Doc, component
+
+_DEFINED = re.compile(
+    r"\b(?P<name>(?:[A-Z][\w’'\-]+\s+)(?:(?:of|for|the|and|de|du|des|la|le|pour|et|[A-Z][\w’'\-]+)\s+){1,12}?"
+    r"[A-Z][\w’'\-]+)\s+\((?P<acr>[A-Z]{3,8})\)"
+)
+_BODY = re.compile(
+    r"\b(?:Committee|Movement|Front|Council|Army|Forces?|Brigade|Militia|Group|Alliance|"
+    r"Comité|Mouvement|Conseil|Armée|Groupe)\b"
+)
+
+
+def _load_lexicon(extra: str | None) -> list[tuple[str, str, re.Pattern[str]]]:
+    lines = (LANG_DIR / "actors.tsv").read_text(encoding="utf-8").splitlines()
+    if extra:
+        lines += open(extra, encoding="utf-8").read().splitlines()
+    out = []
+    for line in lines:
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        aliases = sorted({a.strip() for a in parts[2].split("|") if a.strip()}, key=len, reverse=True)
+        pat = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in aliases) + r")(?![\w-])")
+        out.append((parts[0], parts[1], pat))
+    return out
+
+
+def _demonyms() -> dict[str, str]:
+    """ISO2 -> English adjective, from the gazetteer's demonym list (first English form)."""
+    path = get_gazetteer().path.parent / "demonyms.tsv"
+    out = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                cc, forms = line.split("\t")
+                out[cc] = forms.split("|")[0]
+    return out
+
+
+@component("actors")
+class Actors(Component):
+    requires = ("sentences", "lang")
+    assigns = ("sentences.actors",)
+
+    def initialize(self) -> None:
+        from vedette.config import get_settings
+
+        extra = getattr(get_settings(), "actor_lexicon_path", None)
+        self.lexicon = _load_lexicon(str(extra) if extra else None)
+        self.patterns = {
+            lang: [(r[0], re.compile(r[1]), r[2]) for r in rows(lang, "actor_patterns.tsv")]
+            for lang in ("en", "fr")
+        }
+        self.gaz = get_gazetteer()
+        self.demonym = _demonyms()
+
+    def __call__(self, doc: Doc) -> Doc:
+        defined: dict[str, str] = {}
+        for m in _DEFINED.finditer(doc.text):
+            if _BODY.search(m.group("name")):
+                defined[m.group("acr")] = m.group("name")
+        acr_pat = re.compile(r"\b(" + "|".join(map(re.escape, defined)) + r")\b") if defined else None
+        main = max(doc.countries, key=doc.countries.get) if doc.countries else None
+        lang = doc.lang if doc.lang in self.patterns else "en"
+        for s in doc.sentences:
+            if not s.categories:
+                continue
+            found: dict[str, tuple[str, int, int, str]] = {}
+            for name, kind, pat in self.lexicon:
+                m = pat.search(s.text)
+                if m:
+                    found.setdefault(
+                        name, (name, s.start + m.start(), s.start + m.end(), f"actors.lexicon.{kind}")
+                    )
+            if acr_pat:
+                for m in acr_pat.finditer(s.text):
+                    found.setdefault(
+                        m.group(1),
+                        (m.group(1), s.start + m.start(), s.start + m.end(), "actors.defined-acronym"),
+                    )
+            for rule, pat, output in self.patterns[lang]:
+                for m in pat.finditer(s.text):
+                    name = self._render(output, m, main)
+                    if name and name.lower() not in {k.lower() for k in found}:
+                        found[name] = (name, s.start + m.start(), s.start + m.end(), f"actors.{rule}")
+            s.actors = sorted(found.values(), key=lambda a: a[1])
+        return doc
+
+    def _render(self, output: str, m: re.Match[str], main: str | None) -> str | None:
+        g = m.groupdict()
+        if "{nat}" in output:
+            cc = self.gaz.country_for_demonym(g["nat"])
+            if not cc:
+                return None
+            return output.replace("{nat}", self.demonym.get(cc, g["nat"]))
+        if "{country}" in output:
+            c = self.gaz.country(g["country"])
+            if c is None or c.kind != "country":
+                return None
+            return output.replace("{country}", self.demonym.get(c.country or "", c.name))
+        if "{doc}" in output:
+            if not main:
+                return None
+            return output.replace("{doc}", self.demonym.get(main, main))
+        if output == "{0}":
+            return m.group(0).lower()
+        return output

@@ -1,0 +1,337 @@
+"""Incident assembly: which sentences report events, and the record each one becomes.
+
+Rules (each recorded in the record's provenance):
+- an event sentence has category cues of total weight >= ``MIN_WEIGHT``; sentences that advise, warn
+  or speculate are skipped unless they carry an explicit date;
+- the date is the sentence's date nearest to its deciding cue, at least month-precise; without one,
+  the document's own date (news, messages) or, in a timestamped log, the last entry's date; a follow-up
+  sentence without a date in the same paragraph folds into the incident before it;
+- the place is the most specific place named (airport > town > region > zone > country), one incident
+  per town when a sentence lists several; the document's main country when none is named;
+- cues in a trailing "after ..." / "following ..." clause (background) count for less;
+- attacks by jihadist groups, or by actors described as terrorists, are terrorism;
+- records of the same date (±1 day), place and category are merged within the document.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from vedette.intake.components.category import decide
+from vedette.intake.pipeline import Component, DateValue, Doc, Sentence, component
+
+MIN_WEIGHT = 2.0
+_BACKGROUND = re.compile(
+    r"(?<=\w)[,;]?\s+(?:after|following|in response to|après|à la suite de|suite à)\s", re.IGNORECASE
+)
+_ATTACK = re.compile(
+    r"\b(?:attack\w*|ambush\w*|killed|killing|bomb\w*|stormed|opened fire|attaqu\w*|tu[ée]\w*|"
+    r"embuscade|attentat\w*)\b",
+    re.IGNORECASE,
+)
+_TERROR_WORD = re.compile(
+    r"\b(?:terrorists?|jihadists?|islamists?|djihadistes?|jihadistes?|terroristes?|"
+    r"islamistes?)\b",
+    re.IGNORECASE,
+)
+_SEAT_OF_POWER = re.compile(
+    r"\b(?:presidential palace|palace|state television|state broadcaster|presidency|"
+    r"palais présidentiel|palais|télévision (?:d'état|nationale)|présidence)\b",
+    re.IGNORECASE,
+)
+_LOCATIVE_LIST = re.compile(r"\b(?:in|across|throughout|dans|au|en|aux)\s+$", re.IGNORECASE)
+_LOG_STAMP = re.compile(r"^\s*\d{1,2}\s+\w+\s+(?:\d{4}\s+)?\d{1,2}[:h.]\d{2}")
+
+
+@component("assemble")
+class Assemble(Component):
+    requires = ("sentences", "countries")
+    assigns = ("records",)
+
+    def initialize(self) -> None:
+        from vedette.gazetteer import get_gazetteer
+
+        self.gaz = get_gazetteer()
+
+    def __call__(self, doc: Doc) -> Doc:
+        from vedette.intake.extract import IncidentRecord
+
+        log_mode = doc.published is None and sum(bool(_LOG_STAMP.match(s.text)) for s in doc.sentences) >= 2
+        main = max(doc.countries, key=doc.countries.get) if doc.countries else None
+        last_dated: DateValue | None = None
+        prev: tuple[Sentence, list[IncidentRecord]] | None = None
+        records: list[IncidentRecord] = []
+        for s in doc.sentences:
+            own = [d for d in s.dates if len(d.value) >= 7]
+            hits = self._weighted(s)
+            decided = decide(hits)
+            if own and any(d.certain or len(d.value) == 10 for d in own):
+                last_dated = own[-1]
+            if decided is None or decided[2] < MIN_WEIGHT:
+                if prev and not own and prev[0].paragraph == s.paragraph:
+                    self._fold(prev[1], s)
+                continue
+            if s.skip and not any(d.certain for d in own):
+                continue
+            category, cue, _ = decided
+            cue_pos = max((h for h in hits if h[0] == category), key=lambda h: h[1])[3]
+            if own:
+                when = min(own, key=lambda d: abs(d.start - cue_pos))
+                date_rule = when.rule
+            elif prev and prev[0].paragraph == s.paragraph and prev[1]:
+                self._fold(prev[1], s)
+                continue
+            elif doc.published:
+                when = DateValue(
+                    doc.published.isoformat(), s.start, s.start, "", False, "assemble.document-date"
+                )
+                date_rule = when.rule
+            elif log_mode and last_dated is not None:
+                when = DateValue(
+                    last_dated.value, s.start, s.start, "", False, "assemble.last-log-entry-date"
+                )
+                date_rule = when.rule
+            else:
+                continue
+            made = self._records(doc, s, category, cue, when, date_rule, main, IncidentRecord)
+            records.extend(made)
+            prev = (s, made)
+        doc.records = merge_records(records)
+        return doc
+
+    @staticmethod
+    def _weighted(s: Sentence) -> list[tuple[str, float, str, int]]:
+        m = _BACKGROUND.search(s.text)
+        if not m:
+            return s.categories
+        cut = s.start + m.start()
+        return [(c, w * (0.4 if pos >= cut else 1.0), cue, pos) for c, w, cue, pos in s.categories]
+
+    def _records(self, doc, s, category, cue, when, date_rule, main, cls):  # noqa: ANN001, ANN202
+        actor_spans = [(a[1], a[2]) for a in s.actors if "lexicon" in a[3] or "acronym" in a[3]]
+        places = [p for p in s.places if not any(a <= p.start < b for a, b in actor_spans)]
+        chosen = self._choose_places(s, places, main)
+        time = None
+        if s.time and (
+            abs(s.time[1] - when.end) <= 3 or (when.start == s.start and s.time[1] - s.start < 25)
+        ):
+            time = s.time[0]
+        categories = [category]
+        transport = [h for h in s.categories if h[0] == "transport_disruption" and h[1] >= 3]
+        if transport and category != "transport_disruption":
+            categories.append("transport_disruption")
+        out = []
+        for cat in categories:
+            cat_places = chosen
+            if cat == "transport_disruption" and len(categories) > 1:
+                airports = [p for p in places if p.match.kind == "airport"]
+                cat_places = airports[:1] or chosen
+            elif len(categories) > 1:
+                cat_places = [p for p in chosen if p.match.kind != "airport"] or chosen
+            for place in cat_places or [None]:
+                out.append(
+                    self._record(
+                        doc,
+                        s,
+                        cat,
+                        cue if cat == category else transport[0][2],
+                        when,
+                        date_rule,
+                        time,
+                        place,
+                        main,
+                        cls,
+                    )
+                )
+        return out
+
+    def _choose_places(self, s: Sentence, places: list, main: str | None) -> list:
+        if not places:
+            return []
+        top = max(p.specificity for p in places)
+        best = [p for p in places if p.specificity == top]
+        if top >= 4:
+            seen, out = set(), []
+            for p in best:
+                if p.match.id not in seen:
+                    seen.add(p.match.id)
+                    out.append(p)
+            return out
+        if top == 1 and len({p.match.country for p in best}) > 1:
+            first = best[0]
+            before = s.text[: first.start - s.start]
+            if _LOCATIVE_LIST.search(before):
+                seen, out = set(), []
+                for p in best:
+                    if p.match.country not in seen:
+                        seen.add(p.match.country)
+                        out.append(p)
+                return out
+            mains = [p for p in best if p.match.country == main]
+            return mains[:1] or best[:1]
+        return best[:1]
+
+    def _record(self, doc, s, category, cue, when, date_rule, time, place, main, cls):  # noqa: ANN001, ANN202
+        prov: dict[str, dict] = {
+            "date": {
+                "span": [when.start, when.end] if when.text else None,
+                "rule": date_rule,
+                "text": when.text,
+            },
+            "category": {"span": None, "rule": "category.cue-lexicon", "text": cue},
+        }
+        if place is not None:
+            m = place.match
+            prov["place"] = {"span": [place.start, place.end], "rule": place.rule, "text": place.surface}
+            name, pid, admin1, country, lat, lon = place.surface, m.id, m.admin1, m.country, m.lat, m.lon
+            if m.kind == "country":
+                name = m.name
+        else:
+            c = self.gaz.country(main) if main else None
+            if c is None:
+                name = pid = admin1 = country = lat = lon = None
+            else:
+                name, pid, admin1, country, lat, lon = c.name, c.id, None, c.country, c.lat, c.lon
+            prov["place"] = {"span": None, "rule": "assemble.document-country", "text": name}
+        if category == "coup" and admin1 is None and country and _SEAT_OF_POWER.search(s.text):
+            capital = self._largest_city(country)
+            if capital is not None:
+                name, pid, admin1, lat, lon = (
+                    capital.name,
+                    capital.id,
+                    capital.admin1,
+                    capital.lat,
+                    capital.lon,
+                )
+                prov["place"]["rule"] = "assemble.seat-of-power-in-main-city"
+        rec = cls(
+            doc=doc.name,
+            published=doc.published.isoformat() if doc.published else None,
+            date=when.value,
+            date_certain=when.certain,
+            time=time,
+            place=name,
+            place_id=pid,
+            admin1=admin1,
+            country=country,
+            lat=round(lat, 4) if lat is not None else None,
+            lon=round(lon, 4) if lon is not None else None,
+            category=category,
+            category_cue=cue,
+            killed=None,
+            injured=None,
+            hostages_or_kidnapped=None,
+            actors=[],
+            evidence=s.text,
+            span=(s.start, s.end),
+            provenance=prov,
+            severity=1,
+        )
+        self._apply(rec, s)
+        self._terrorism(rec, s)
+        return rec
+
+    def _largest_city(self, cc: str):  # noqa: ANN202
+        rows = self.gaz._query(
+            "SELECT gid FROM places WHERE country=? AND kind='city' ORDER BY population DESC LIMIT 1", (cc,)
+        )
+        return self.gaz.get(rows[0][0]) if rows else None
+
+    @staticmethod
+    def _apply(rec, s: Sentence) -> None:  # noqa: ANN001
+        for field, (n, a, b, rule) in s.counts.items():
+            if getattr(rec, field) is None:
+                setattr(rec, field, n)
+                rec.provenance[field] = {
+                    "span": [a, b],
+                    "rule": rule,
+                    "text": s.text[a - s.start : b - s.start],
+                }
+        for name, a, b, rule in s.actors:
+            if name not in rec.actors:
+                rec.actors.append(name)
+                rec.provenance.setdefault("actors", {"span": [a, b], "rule": rule, "text": name})
+
+    @staticmethod
+    def _terrorism(rec, s: Sentence) -> None:  # noqa: ANN001
+        if rec.category not in ("armed_conflict", "violence_against_civilians"):
+            return
+        jihadist = any("jihadist" in a[3] for a in s.actors) or _TERROR_WORD.search(s.text)
+        if jihadist and _ATTACK.search(s.text):
+            rec.category = "terrorism"
+            rec.provenance["category"] = {
+                "span": None,
+                "rule": "assemble.jihadist-perpetrator-attack",
+                "text": rec.category_cue,
+            }
+
+    def _fold(self, records: list, s: Sentence) -> None:
+        for rec in records:
+            rec.evidence = f"{rec.evidence} [...] {s.text}"
+            rec.span = (rec.span[0], s.end)
+            self._apply(rec, s)
+            self._terrorism(rec, s)
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value and len(value) == 10 else None
+
+
+def merge_records(records: list) -> list:
+    """Same category, same place (or both country-level in one country), dates within a day: one record."""
+    out: list = []
+    for r in records:
+        for o in out:
+            same_place = (o.place_id == r.place_id) or (
+                o.admin1 is None
+                and r.admin1 is None
+                and o.country == r.country
+                and (o.place_id or "").startswith(("cc:", "zone:"))
+                == (r.place_id or "").startswith(("cc:", "zone:"))
+            )
+            if o.category != r.category or not same_place:
+                continue
+            da, db = _day(o.date), _day(r.date)
+            close = (da and db and abs((da - db).days) <= 1) or (o.date == r.date)
+            if not close:
+                continue
+            if r.evidence not in o.evidence:
+                o.evidence = f"{o.evidence} [...] {r.evidence}"
+            if da and db and db < da:
+                o.date, o.date_certain = r.date, r.date_certain
+            for f in ("killed", "injured", "hostages_or_kidnapped"):
+                if getattr(o, f) is None and getattr(r, f) is not None:
+                    setattr(o, f, getattr(r, f))
+            o.actors += [a for a in r.actors if a not in o.actors]
+            o.time = o.time or r.time
+            break
+        else:
+            out.append(r)
+    for r in out:
+        r.severity = severity(r)
+    return out
+
+
+def severity(rec) -> int:  # noqa: ANN001
+    """1-5 from category and casualties."""
+    base = {
+        "terrorism": 3,
+        "armed_conflict": 3,
+        "violence_against_civilians": 3,
+        "coup": 4,
+        "kidnapping": 3,
+        "civil_unrest": 2,
+        "crime": 2,
+        "transport_disruption": 2,
+        "political": 1,
+        "health": 2,
+        "natural_disaster": 2,
+        "other": 1,
+    }.get(rec.category, 1)
+    casualties = (rec.killed or 0) + (rec.injured or 0) // 2 + (rec.hostages_or_kidnapped or 0)
+    if casualties >= 50:
+        base += 2
+    elif casualties >= 5:
+        base += 1
+    return min(base, 5)

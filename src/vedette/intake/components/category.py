@@ -1,0 +1,76 @@
+"""Categories from cue lexicons (data files per language); the deciding cue is kept.
+
+Also flags sentences that advise, warn or speculate rather than report (``Sentence.skip``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from vedette.intake.components.lexicon import rows
+from vedette.intake.pipeline import Component, Doc, component
+
+PRIORITY = (
+    "coup",
+    "kidnapping",
+    "terrorism",
+    "violence_against_civilians",
+    "armed_conflict",
+    "civil_unrest",
+    "transport_disruption",
+    "crime",
+    "health",
+    "natural_disaster",
+    "political",
+    "other",
+)
+
+
+def compile_cues(lang: str) -> list[tuple[str, re.Pattern[str], float]]:
+    out = []
+    for row in rows(lang, "categories.tsv"):
+        cat, cue, weight = row[0], row[1], float(row[2]) if len(row) > 2 else 1.0
+        out.append((cat, re.compile(rf"(?<!\w)(?:{cue})(?!\w)", re.IGNORECASE), weight))
+    return out
+
+
+@component("category")
+class Category(Component):
+    requires = ("sentences", "lang")
+    assigns = ("sentences.categories", "sentences.skip")
+
+    def initialize(self) -> None:
+        self.cues = {lang: compile_cues(lang) for lang in ("en", "fr")}
+        self.nonevents = {
+            lang: [re.compile(r[0], re.IGNORECASE) for r in rows(lang, "nonevents.tsv")]
+            for lang in ("en", "fr")
+        }
+
+    def __call__(self, doc: Doc) -> Doc:
+        lang = doc.lang if doc.lang in self.cues else "en"
+        for s in doc.sentences:
+            hits = []
+            for cat, pat, weight in self.cues[lang]:
+                for m in pat.finditer(s.text):
+                    hits.append((cat, weight, m.group(0), s.start + m.start()))
+            s.categories = hits
+            for pat in self.nonevents[lang]:
+                m = pat.search(s.text)
+                if m:
+                    s.skip = f"category.non-event cue '{m.group(0)}'"
+                    break
+        return doc
+
+
+def decide(hits: list[tuple[str, float, str, int]]) -> tuple[str, str, float] | None:
+    """The category with the highest total weight (ties: PRIORITY order) and its strongest cue."""
+    if not hits:
+        return None
+    totals: dict[str, float] = {}
+    best_cue: dict[str, tuple[float, str]] = {}
+    for cat, w, cue, _ in hits:
+        totals[cat] = totals.get(cat, 0.0) + w
+        if cat not in best_cue or w > best_cue[cat][0]:
+            best_cue[cat] = (w, cue)
+    cat = max(totals, key=lambda c: (totals[c], -PRIORITY.index(c)))
+    return cat, best_cue[cat][1], totals[cat]

@@ -1,0 +1,57 @@
+"""Normalise text: Markdown link syntax out, hard-wrapped lines joined back into paragraphs."""
+
+from __future__ import annotations
+
+import re
+
+from vedette.intake.pipeline import Component, Doc, component
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPH = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
+_HEADING = re.compile(r"^#{1,6}\s*")
+_ENDS_SENTENCE = re.compile(r"[.!?:;\"”»)]\s*$")
+_CONTINUES = re.compile(
+    r"\b(the|a|an|of|and|or|to|in|on|at|by|for|with|from|as|de|du|des|la|le|les|et|à|au|aux|en|par|pour|sur)\s*$",
+    re.I,
+)
+
+
+def join_lines(text: str) -> str:
+    """Join a line to the next when the sentence visibly goes on (even across a blank line)."""
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    out: list[str] = []
+    pending_blank = False
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            pending_blank = True
+            continue
+        if out and out[-1]:
+            prev = out[-1]
+            starts_lower = stripped[0].islower()
+            bullet = stripped[:2] in ("* ", "- ", "• ")
+            goes_on = not _ENDS_SENTENCE.search(prev) and (starts_lower or _CONTINUES.search(prev))
+            if not bullet and (
+                goes_on or (not pending_blank and not _ENDS_SENTENCE.search(prev) and starts_lower)
+            ):
+                out[-1] = f"{prev} {stripped}"
+                pending_blank = False
+                continue
+            if pending_blank:
+                out.append("")
+        out.append(stripped)
+        pending_blank = False
+    return "\n".join(out)
+
+
+@component("clean")
+class Clean(Component):
+    assigns = ("text",)
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = _MD_LINK.sub(r"\1", doc.raw.replace("\r\n", "\n").replace("\u00a0", " "))
+        text = "\n".join(_HEADING.sub("", ln) for ln in text.split("\n"))
+        text = _MD_EMPH.sub("", text)
+        text = re.sub(r"[ \t]+", " ", text)
+        doc.text = join_lines(text)
+        return doc

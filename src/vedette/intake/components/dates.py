@@ -1,0 +1,227 @@
+"""Dates and times in each sentence, English and French, at the precision the text gives.
+
+Absolute ("August 9, 2020", "le 3 février 2012", "4/12/2023" by locale), partial ("in January
+2012", "en juillet 2023", "late 2012"), year-less ("22 March", "November 25": the year the text has
+established, stepped back a year when that would fall after the document's date) and relative
+("on Wednesday", "mercredi dernier", "yesterday", "last month": against the document's date).
+Anything not stated outright is marked ``certain=False`` with the rule that inferred it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from vedette.intake.components.lexicon import all_rows
+from vedette.intake.pipeline import Component, DateValue, Doc, component
+
+
+def _table(kind: str) -> dict[str, int]:
+    out = {}
+    for _lang, row in all_rows("dates.tsv"):
+        if row[0] == kind:
+            for w in row[1].split("|"):
+                out[w.lower()] = int(row[2])
+    return out
+
+
+MONTHS = _table("month")
+WEEKDAYS = _table("weekday")
+_M = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+_WD = "|".join(sorted((re.escape(w) for w in WEEKDAYS), key=len, reverse=True))
+_Y = r"(?P<y>(?:19|20)\d\d)"
+_D = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th|er)?"
+I = re.IGNORECASE
+PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<mo>[01]\d)-(?P<d>[0-3]\d)\b")),
+    ("numeric", re.compile(r"\b(?P<a>[0-3]?\d)/(?P<b>[01]?\d)/(?P<y>(?:19|20)\d\d)\b")),
+    ("day-month-year", re.compile(rf"\b{_D}\s+(?P<m>{_M})\.?,?\s+{_Y}\b", I)),
+    ("month-day-year", re.compile(rf"\b(?P<m>{_M})\.?\s+{_D},?\s+{_Y}\b", I)),
+    (
+        "month-range-year",
+        re.compile(
+            rf"\b(?:between\s+|from\s+|entre\s+|de\s+)?(?P<m>{_M})\s+(?:and|to|through|et|à|-|–)\s+(?:{_M})\s+"
+            rf"(?:of\s+|de\s+)?{_Y}\b",
+            I,
+        ),
+    ),
+    (
+        "month-year",
+        re.compile(
+            rf"\b(?P<q>early|mid|late|début|fin|mi-)?\s*(?P<m>{_M})\s+(?:of\s+|de\s+|d['’])?{_Y}\b", I
+        ),
+    ),
+    ("day-month", re.compile(rf"\b{_D}\s+(?P<m>{_M})\b(?!\s*,?\s*(?:of\s+)?(?:19|20)\d\d)", I)),
+    ("month-day", re.compile(rf"\b(?P<m>{_M})\.?\s+{_D}\b(?!\s*,?\s*(?:19|20)\d\d)(?![:\d])", I)),
+    (
+        "year",
+        re.compile(
+            rf"\b(?P<p>in|en|since|depuis|late|early|by|until|jusqu'en|from|de|of|during|pendant)\s+{_Y}\b", I
+        ),
+    ),
+    (
+        "month-alone",
+        re.compile(
+            rf"\b(?P<p>in|en|that|this|ce|cette|since|depuis|until)\s+(?:early\s+|late\s+)?"
+            rf"(?:mois\s+de\s+|d['’])?(?P<m>{_M})\b(?!\s+\d)",
+            I,
+        ),
+    ),
+    (
+        "weekday",
+        re.compile(
+            rf"\b(?P<pre>on\s+|last\s+|this\s+past\s+|the\s+previous\s+|ce\s+)?(?P<wd>{_WD})"
+            r"(?P<post>\s+(?:dernier|passé|soir|matin|après-midi|morning|evening|night|afternoon))?\b",
+            I,
+        ),
+    ),
+    (
+        "yesterday",
+        re.compile(r"\b(?P<w>yesterday|hier|avant-hier|today|aujourd['’]hui|tonight|ce soir)\b", I),
+    ),
+    (
+        "last-month",
+        re.compile(r"\b(?P<w>last month|le mois dernier|earlier this month|this month|ce mois-ci)\b", I),
+    ),
+]
+TIME = re.compile(
+    r"(?<![\d.,])(?P<h>[01]?\d|2[0-3])(?:(?P<sep>[:h])\s?(?P<mi>[0-5]\d)|\s?h\s?(?P<mi2>[0-5]\d)|"
+    r"\.(?P<mi3>[0-5]\d)(?=\s*[ap]\.?m)|\s?(?P<hh>h)\b)(?:\s*(?P<ap>[ap])\.?m\.?)?(?![\d])",
+    I,
+)
+
+
+def _valid(y: int, m: int, d: int) -> bool:
+    try:
+        date(y, m, d)
+        return True
+    except ValueError:
+        return False
+
+
+def find_times(text: str) -> list[tuple[str, int, int]]:
+    out = []
+    for m in TIME.finditer(text):
+        mi = m.group("mi") or m.group("mi2") or m.group("mi3") or ("00" if m.group("hh") else None)
+        if mi is None:
+            continue
+        h = int(m.group("h"))
+        ap = (m.group("ap") or "").lower()
+        if m.group("hh") and not ap and m.group(0).strip().lower().endswith("h") and h < 6:
+            continue  # "3h" alone is too often a duration
+        if ap == "p" and h < 12:
+            h += 12
+        elif ap == "a" and h == 12:
+            h = 0
+        out.append((f"{h:02d}:{mi}", m.start(), m.end()))
+    return out
+
+
+def find_dates(
+    text: str, offset: int, lang: str | None, ref: date | None, year_ctx: int | None
+) -> list[DateValue]:
+    """All dates in ``text``, left to right, without overlaps (the more specific pattern wins)."""
+    found: list[DateValue] = []
+    taken: list[tuple[int, int]] = []
+    for rule, pat in PATTERNS:
+        for m in pat.finditer(text):
+            a, b = m.start(), m.end()
+            if any(a < e and b > s for s, e in taken):
+                continue
+            dv = _value(rule, m, lang, ref, year_ctx)
+            if dv is None:
+                continue
+            value, certain, why = dv
+            found.append(DateValue(value, offset + a, offset + b, m.group(0), certain, f"dates.{why}"))
+            taken.append((a, b))
+    found.sort(key=lambda d: d.start)
+    return found
+
+
+def _year_for(m: int, d: int | None, ref: date | None, year_ctx: int | None) -> tuple[int, bool] | None:
+    year = year_ctx or (ref.year if ref else None)
+    if year is None:
+        return None
+    if ref and year == ref.year and (m, d or 1) > (ref.month, ref.day):
+        year -= 1  # "November 25" in a February message is last November
+    return year, False
+
+
+def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year_ctx: int | None):  # noqa: ANN202, C901
+    g = m.groupdict()
+    if rule == "iso":
+        y, mo, d = int(g["y"]), int(g["mo"]), int(g["d"])
+        return (f"{y:04d}-{mo:02d}-{d:02d}", True, rule) if _valid(y, mo, d) else None
+    if rule == "numeric":
+        a, b, y = int(g["a"]), int(g["b"]), int(g["y"])
+        d, mo = (a, b) if (lang == "fr" or a > 12) else (b, a)
+        return (f"{y:04d}-{mo:02d}-{d:02d}", True, f"{rule}-{lang or 'en'}") if _valid(y, mo, d) else None
+    if rule in ("day-month-year", "month-day-year"):
+        y, mo, d = int(g["y"]), MONTHS[g["m"].lower().rstrip(".")], int(g["d"])
+        return (f"{y:04d}-{mo:02d}-{d:02d}", True, rule) if _valid(y, mo, d) else None
+    if rule in ("month-year", "month-range-year"):
+        if g["m"].lower() in ("may", "mar") and g["m"][0].islower() and lang == "en":
+            return None  # "may 2012" lower-case is rarely a month
+        return (f"{int(g['y']):04d}-{MONTHS[g['m'].lower()]:02d}", True, rule)
+    if rule in ("day-month", "month-day"):
+        mo, d = MONTHS[g["m"].lower().rstrip(".")], int(g["d"])
+        if g["m"].lower() == "may" and g["m"][0].islower():
+            return None
+        yr = _year_for(mo, d, ref, year_ctx)
+        if yr is None or not _valid(yr[0], mo, d):
+            return None
+        return (f"{yr[0]:04d}-{mo:02d}-{d:02d}", False, f"{rule}+year-from-context")
+    if rule == "year":
+        return (g["y"], True, rule)
+    if rule == "month-alone":
+        if g["m"].lower() in ("may", "mars", "mar") and not g["m"][0].isupper():
+            return None
+        mo = MONTHS[g["m"].lower()]
+        yr = _year_for(mo, None, ref, year_ctx)
+        if yr is None:
+            return None
+        return (f"{yr[0]:04d}-{mo:02d}", False, "month+year-from-context")
+    if ref is None:
+        return None
+    if rule == "weekday":
+        wd = WEEKDAYS[g["wd"].lower()]
+        if not (g["pre"] or g["post"]) and not g["wd"][0].isupper():
+            return None
+        back = (ref.weekday() - wd) % 7
+        if (g["pre"] or "").strip().lower() in ("last", "the previous", "this past") or (
+            (g["post"] or "").strip().lower() in ("dernier", "passé")
+        ):
+            back = back or 7
+        return ((ref - timedelta(days=back)).isoformat(), False, "weekday-before-document-date")
+    if rule == "yesterday":
+        w = g["w"].lower()
+        days = {"yesterday": 1, "hier": 1, "avant-hier": 2}.get(w, 0)
+        return ((ref - timedelta(days=days)).isoformat(), False, "relative-day")
+    if rule == "last-month":
+        w = g["w"].lower()
+        if w in ("last month", "le mois dernier"):
+            first = ref.replace(day=1) - timedelta(days=1)
+            return (f"{first.year:04d}-{first.month:02d}", False, "last-month")
+        return (f"{ref.year:04d}-{ref.month:02d}", False, "this-month")
+    return None
+
+
+@component("dates")
+class Dates(Component):
+    """Dates and a time per sentence; a running year carries year-less dates of chronologies."""
+
+    requires = ("sentences", "published")
+    assigns = ("sentences.dates", "sentences.time")
+
+    def __call__(self, doc: Doc) -> Doc:
+        year_ctx = doc.published.year if doc.published else doc.year_hint
+        for s in doc.sentences:
+            s.dates = find_dates(s.text, s.start, doc.lang, doc.published, year_ctx)
+            explicit = [int(d.value[:4]) for d in s.dates if d.certain]
+            if explicit:
+                year_ctx = explicit[-1]
+            times = find_times(s.text)
+            if times:
+                t, a, b = times[0]
+                s.time = (t, s.start + a, s.start + b)
+        return doc

@@ -1,0 +1,87 @@
+"""Places named in each sentence, resolved against the gazetteer in the document's context.
+
+The document's countries come first (country names and demonyms, counted); every mention is then
+resolved with those countries, the admin-1 regions and the other places the text names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from vedette.gazetteer import PlaceMatch, ResolveContext, get_gazetteer
+from vedette.intake.pipeline import Component, Doc, component
+
+SPECIFICITY = {"custom": 5, "airport": 5, "locality": 4, "city": 4, "zone": 2, "admin1": 3, "country": 1}
+_WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
+
+
+@dataclass
+class PlaceRef:
+    match: PlaceMatch
+    start: int
+    end: int
+    surface: str
+    rule: str
+
+    @property
+    def specificity(self) -> int:
+        s = SPECIFICITY.get(self.match.kind, 2)
+        if self.match.kind == "zone" and self.match.admin1:
+            s = 3  # a part of a region is as specific as the region
+        return s
+
+
+@component("places")
+class Places(Component):
+    requires = ("text", "sentences")
+    assigns = ("countries", "sentences.places")
+
+    def initialize(self) -> None:
+        self.gaz = get_gazetteer()
+
+    def __call__(self, doc: Doc) -> Doc:
+        gaz = self.gaz
+        mentions = gaz.find_mentions(doc.text, doc.lang)
+        counts: Counter[str] = Counter()
+        for m in mentions:
+            c = gaz.resolve(m.surface)
+            if c is not None and c.kind == "country":
+                counts[c.country] += 1.0
+        for w in set(_WORD.findall(doc.text)):
+            cc = gaz.country_for_demonym(w)
+            if cc:
+                counts[cc] += 0.5 * len(re.findall(rf"\b{re.escape(w)}\b", doc.text))
+        top = max(counts.values(), default=0)
+        doc.countries = {cc: round(n / top, 3) for cc, n in counts.items() if top and n / top >= 0.05}
+
+        # first pass: what the document names, to give each resolution its neighbours
+        ctx = ResolveContext(countries=dict(doc.countries), lang=doc.lang)
+        first = [(m, gaz.resolve(m.surface, ctx)) for m in mentions]
+        ctx.admin1 = {p.admin1 for _, p in first if p is not None and p.kind == "admin1" and p.admin1}
+        ctx.near = [(p.lat, p.lon) for _, p in first if p is not None and p.kind in ("city", "admin1")][:20]
+
+        by_sentence = iter(doc.sentences)
+        sent = next(by_sentence, None)
+        for m, _ in first:
+            while sent is not None and m.start >= sent.end:
+                sent = next(by_sentence, None)
+            if sent is None:
+                break
+            if m.start < sent.start:
+                continue
+            match = gaz.resolve(m.surface, ctx)
+            if match is None or not self._plausible(match, doc):
+                continue
+            sent.places.append(PlaceRef(match, m.start, m.end, m.surface, f"places.{match.why}"))
+        return doc
+
+    @staticmethod
+    def _plausible(match: PlaceMatch, doc: Doc) -> bool:
+        """Keep places in the document's countries, countries themselves, and large cities anywhere."""
+        if match.kind in ("country",):
+            return True
+        if doc.countries.get(match.country or "", 0) >= 0.05:
+            return True
+        return match.kind in ("city", "airport") and match.population >= 150_000

@@ -1,0 +1,91 @@
+"""Public entry point of extraction: text (or a file) in, SCHEMA.md incident records out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from vedette.errors import BadInput
+from vedette.intake.pipeline import Doc, Pipeline
+
+EXTRACTOR = "intake.extract.v1"
+SCHEMA_KEYS = (
+    "doc",
+    "published",
+    "date",
+    "time",
+    "place",
+    "admin1",
+    "country",
+    "lat",
+    "lon",
+    "category",
+    "killed",
+    "injured",
+    "hostages_or_kidnapped",
+    "actors",
+    "evidence",
+)
+
+
+@dataclass
+class IncidentRecord:
+    doc: str
+    published: str | None
+    date: str | None
+    date_certain: bool
+    time: str | None
+    place: str | None
+    place_id: str | None
+    admin1: str | None
+    country: str | None
+    lat: float | None
+    lon: float | None
+    category: str
+    category_cue: str | None
+    killed: int | None
+    injured: int | None
+    hostages_or_kidnapped: int | None
+    actors: list[str] = field(default_factory=list)
+    evidence: str = ""
+    span: tuple[int, int] = (0, 0)
+    provenance: dict[str, dict] = field(default_factory=dict)
+    severity: int = 1
+
+    def as_schema(self) -> dict:
+        return {k: getattr(self, k) for k in SCHEMA_KEYS}
+
+
+@lru_cache(maxsize=1)
+def default_pipeline() -> Pipeline:
+    return Pipeline()
+
+
+def extract_doc(
+    text: str, name: str, published: date | datetime | None = None, lang: str | None = None
+) -> Doc:
+    if not text or not text.strip():
+        raise BadInput("empty document: nothing to extract", item=name)
+    if isinstance(published, datetime):
+        published = published.date()
+    doc = Doc(raw=text, name=name, published=published, lang=lang)
+    if published is not None:
+        doc.meta["published_rule"] = "metadata"
+    return default_pipeline()(doc)
+
+
+def extract_text(
+    text: str, name: str, published: date | datetime | None = None, lang: str | None = None
+) -> list[IncidentRecord]:
+    """Incidents in ``text``; ``name`` is the document's file name (SCHEMA ``doc``)."""
+    return extract_doc(text, name, published, lang).records
+
+
+def extract_path(path: str | Path) -> list[IncidentRecord]:
+    from vedette.intake.readers import read_path
+
+    path = Path(path)
+    read = read_path(path)
+    return extract_text(read.text, path.name, read.published, read.language)
