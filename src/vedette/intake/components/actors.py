@@ -5,6 +5,7 @@ and acronyms a text defines for an armed body ("the Committee for ... (CNXX)")."
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from vedette.gazetteer import get_gazetteer
 from vedette.intake.components.lexicon import LANG_DIR, rows
@@ -23,7 +24,7 @@ _BODY = re.compile(
 def _load_lexicon(extra: str | None) -> list[tuple[str, str, re.Pattern[str]]]:
     lines = (LANG_DIR / "actors.tsv").read_text(encoding="utf-8").splitlines()
     if extra:
-        lines += open(extra, encoding="utf-8").read().splitlines()
+        lines += Path(extra).read_text(encoding="utf-8").splitlines()
     out = []
     for line in lines:
         if not line.strip() or line.startswith("#"):

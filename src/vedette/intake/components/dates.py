@@ -31,32 +31,32 @@ _M = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 _WD = "|".join(sorted((re.escape(w) for w in WEEKDAYS), key=len, reverse=True))
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _D = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th|er)?"
-I = re.IGNORECASE
+IC = re.IGNORECASE
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<mo>[01]\d)-(?P<d>[0-3]\d)\b")),
     ("numeric", re.compile(r"\b(?P<a>[0-3]?\d)/(?P<b>[01]?\d)/(?P<y>(?:19|20)\d\d)\b")),
-    ("day-month-year", re.compile(rf"\b{_D}\s+(?P<m>{_M})\.?,?\s+{_Y}\b", I)),
-    ("month-day-year", re.compile(rf"\b(?P<m>{_M})\.?\s+{_D},?\s+{_Y}\b", I)),
+    ("day-month-year", re.compile(rf"\b{_D}\s+(?P<m>{_M})\.?,?\s+{_Y}\b", IC)),
+    ("month-day-year", re.compile(rf"\b(?P<m>{_M})\.?\s+{_D},?\s+{_Y}\b", IC)),
     (
         "month-range-year",
         re.compile(
             rf"\b(?:between\s+|from\s+|entre\s+|de\s+)?(?P<m>{_M})\s+(?:and|to|through|et|à|-|–)\s+(?:{_M})\s+"
             rf"(?:of\s+|de\s+)?{_Y}\b",
-            I,
+            IC,
         ),
     ),
     (
         "month-year",
         re.compile(
-            rf"\b(?P<q>early|mid|late|début|fin|mi-)?\s*(?P<m>{_M})\s+(?:of\s+|de\s+|d['’])?{_Y}\b", I
+            rf"\b(?P<q>early|mid|late|début|fin|mi-)?\s*(?P<m>{_M})\s+(?:of\s+|de\s+|d['’])?{_Y}\b", IC
         ),
     ),
-    ("day-month", re.compile(rf"\b{_D}\s+(?P<m>{_M})\b(?!\s*,?\s*(?:of\s+)?(?:19|20)\d\d)", I)),
-    ("month-day", re.compile(rf"\b(?P<m>{_M})\.?\s+{_D}\b(?!\s*,?\s*(?:19|20)\d\d)(?![:\d])", I)),
+    ("day-month", re.compile(rf"\b{_D}\s+(?P<m>{_M})\b(?!\s*,?\s*(?:of\s+)?(?:19|20)\d\d)", IC)),
+    ("month-day", re.compile(rf"\b(?P<m>{_M})\.?\s+{_D}\b(?!\s*,?\s*(?:19|20)\d\d)(?![:\d])", IC)),
     (
         "year",
         re.compile(
-            rf"\b(?P<p>in|en|since|depuis|late|early|by|until|jusqu'en|from|de|of|during|pendant)\s+{_Y}\b", I
+            rf"\b(?P<p>in|en|since|depuis|late|early|by|until|jusqu'en|from|de|of|during|pendant)\s+{_Y}\b", IC
         ),
     ),
     (
@@ -64,7 +64,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             rf"\b(?P<p>in|en|that|this|ce|cette|since|depuis|until)\s+(?:early\s+|late\s+)?"
             rf"(?:mois\s+de\s+|d['’])?(?P<m>{_M})\b(?!\s+\d)",
-            I,
+            IC,
         ),
     ),
     (
@@ -72,22 +72,22 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             rf"\b(?P<pre>on\s+|last\s+|this\s+past\s+|the\s+previous\s+|ce\s+)?(?P<wd>{_WD})"
             r"(?P<post>\s+(?:dernier|passé|soir|matin|après-midi|morning|evening|night|afternoon))?\b",
-            I,
+            IC,
         ),
     ),
     (
         "yesterday",
-        re.compile(r"\b(?P<w>yesterday|hier|avant-hier|today|aujourd['’]hui|tonight|ce soir)\b", I),
+        re.compile(r"\b(?P<w>yesterday|hier|avant-hier|today|aujourd['’]hui|tonight|ce soir)\b", IC),
     ),
     (
         "last-month",
-        re.compile(r"\b(?P<w>last month|le mois dernier|earlier this month|this month|ce mois-ci)\b", I),
+        re.compile(r"\b(?P<w>last month|le mois dernier|earlier this month|this month|ce mois-ci)\b", IC),
     ),
 ]
 TIME = re.compile(
     r"(?<![\d.,])(?P<h>[01]?\d|2[0-3])(?:(?P<sep>[:h])\s?(?P<mi>[0-5]\d)|\s?h\s?(?P<mi2>[0-5]\d)|"
     r"\.(?P<mi3>[0-5]\d)(?=\s*[ap]\.?m)|\s?(?P<hh>h)\b)(?:\s*(?P<ap>[ap])\.?m\.?)?(?![\d])",
-    I,
+    IC,
 )
 
 
