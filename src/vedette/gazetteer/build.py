@@ -118,14 +118,13 @@ def build(out: Path = OUT) -> None:
         if a1:
             city_index[c["countrycode"]].append((c["latitude"], c["longitude"], a1))
 
-    # Admin-1 entries: centre = population-weighted mean of member places
+    # Admin-1 entries: centre = mean position of member places
     for code, (name, iso, alts) in admin1.items():
         pts = members.get(code)
         if not pts:
             continue
-        w = sum(max(p, 1) for _, _, p in pts)
-        lat = sum(la * max(p, 1) for la, _, p in pts) / w
-        lon = sum(lo * max(p, 1) for _, lo, p in pts) / w
+        lat = sum(la for la, _, _ in pts) / len(pts)  # geographic centre of its places, not of its people
+        lon = sum(lo for _, lo, _ in pts) / len(pts)
         pop = sum(p for _, _, p in pts)
         add_place(f"a1:{iso or code}", name, "admin1", code.split(".")[0], name, code, lat, lon, pop, alts)
 

@@ -99,7 +99,7 @@ RIVER_PATTERNS = [
     re.compile(rf"\b(?:the\s+)?(?P<base>{_NAME})\s+[Rr]iver\b"),
     re.compile(rf"\b(?:fleuve|rivière)\s+(?P<base>{_NAME})"),
 ]
-_CAP_RUN = re.compile(rf"{_NAME}")
+_CAP_RUN = re.compile(rf"(?<![\w\-’'])(?:{_NAME})")
 _TOKEN = re.compile(r"[\w’'\-]+")
 
 
@@ -572,6 +572,14 @@ class Gazetteer:
                     if key in keys and free(a, b):
                         hit = (a, b, surface, j)
                         break
+                if hit and hit[3] - i == 1 and len(toks) > 1:
+                    # a lone name inside a longer capitalised run ("Ibrahim Boubacar Keita", "Algiers Accord")
+                    # is part of another name unless its neighbours are places too
+                    neighbours = [toks[k] for k in (i - 1, i + 1) if 0 <= k < len(toks)]
+                    if any(fold(text[x:y]) not in keys and fold(text[x:y]) not in stop for x, y in neighbours):
+                        hit = None
+                        i += 1
+                        continue
                 if hit:
                     a, b, surface, j = hit
                     found.append(Mention(a, b, surface, frozenset({"name"}), surface))

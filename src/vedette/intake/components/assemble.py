@@ -41,6 +41,10 @@ _SEAT_OF_POWER = re.compile(
     re.IGNORECASE,
 )
 _LOCATIVE_LIST = re.compile(r"\b(?:in|across|throughout|dans|au|en|aux)\s+$", re.IGNORECASE)
+_LEAD_BACKGROUND = re.compile(
+    r"^(?:Following|After|Since|Despite|Ahead of|Amid|In response to|Suite à|Après|Depuis|Malgré)\b[^,]{0,120},",
+    re.IGNORECASE,
+)
 _LOG_STAMP = re.compile(r"^\s*\d{1,2}\s+\w+\s+(?:\d{4}\s+)?\d{1,2}[:h.]\d{2}")
 
 
@@ -64,53 +68,88 @@ class Assemble(Component):
         records: list[IncidentRecord] = []
         for s in doc.sentences:
             own = [d for d in s.dates if len(d.value) >= 7]
-            hits = self._weighted(s)
-            decided = decide(hits)
             if own and any(d.certain or len(d.value) == 10 for d in own):
                 last_dated = own[-1]
+            if self._heading(s):
+                continue
+            hits, background = self._weighted(s)
+            decided = decide(hits)
+            same_para = prev is not None and prev[0].paragraph == s.paragraph and bool(prev[1])
             if decided is None or decided[2] < MIN_WEIGHT:
-                if prev and not own and prev[0].paragraph == s.paragraph:
+                if same_para and not own:
                     self._fold(prev[1], s)
                 continue
-            if s.skip and not any(d.certain for d in own):
+            if s.skip and (s.skip.startswith("advice") or not any(d.certain for d in own)):
                 continue
             category, cue, _ = decided
             cue_pos = max((h for h in hits if h[0] == category), key=lambda h: h[1])[3]
-            if own:
-                when = min(own, key=lambda d: abs(d.start - cue_pos))
-                date_rule = when.rule
-            elif prev and prev[0].paragraph == s.paragraph and prev[1]:
-                self._fold(prev[1], s)
-                continue
+            stamped = bool(_LOG_STAMP.match(s.text))
+            dates = own[1:] if stamped and len(own) > 1 else own  # a log stamp is when it was reported
+            if dates:
+                when = min(dates, key=lambda d: abs(d.start - cue_pos))
+            elif same_para:
+                new_places = {p.match.id for p in s.places} - {r.place_id for r in prev[1]}
+                if not any(p.specificity >= 4 for p in s.places if p.match.id in new_places):
+                    self._fold(prev[1], s)
+                    continue
+                first = prev[1][0]
+                when = DateValue(first.date, s.start, s.start, "", False, "assemble.date-of-previous-sentence")
             elif doc.published:
-                when = DateValue(
-                    doc.published.isoformat(), s.start, s.start, "", False, "assemble.document-date"
-                )
-                date_rule = when.rule
+                when = DateValue(doc.published.isoformat(), s.start, s.start, "", False, "assemble.document-date")
             elif log_mode and last_dated is not None:
-                when = DateValue(
-                    last_dated.value, s.start, s.start, "", False, "assemble.last-log-entry-date"
-                )
-                date_rule = when.rule
+                when = DateValue(last_dated.value, s.start, s.start, "", False, "assemble.last-log-entry-date")
             else:
                 continue
-            made = self._records(doc, s, category, cue, when, date_rule, main, IncidentRecord)
+            group = [when] + [
+                d for d in dates if d is not when and len(d.value) == len(when.value) and _listed_together(s, when, d)
+            ]
+            made = []
+            for w in sorted(group, key=lambda d: d.start):
+                made += self._records(doc, s, category, cue, w, w.rule, main, IncidentRecord, background)
             records.extend(made)
             prev = (s, made)
+        for r in records:
+            self._seat_of_power(r)
         doc.records = merge_records(records)
         return doc
 
     @staticmethod
-    def _weighted(s: Sentence) -> list[tuple[str, float, str, int]]:
-        m = _BACKGROUND.search(s.text)
-        if not m:
-            return s.categories
-        cut = s.start + m.start()
-        return [(c, w * (0.4 if pos >= cut else 1.0), cue, pos) for c, w, cue, pos in s.categories]
+    def _heading(s: Sentence) -> bool:
+        """A title line: no closing punctuation, short, not a timestamped log entry."""
+        return (
+            not re.search(r"[.!?\"”»)]$", s.text) and len(s.text.split()) <= 16 and not _LOG_STAMP.match(s.text)
+        )
 
-    def _records(self, doc, s, category, cue, when, date_rule, main, cls):  # noqa: ANN001, ANN202
+    @staticmethod
+    def _weighted(s: Sentence) -> tuple[list[tuple[str, float, str, int]], tuple[int, int] | None]:
+        """Cues in a background clause ("Following the coup, ...", "..., after X killed Y") count for less,
+        unless that clause carries its own date and nothing else in the sentence is an event."""
+        span = None
+        m = _LEAD_BACKGROUND.match(s.text)
+        if m:
+            span = (s.start, s.start + m.end())
+        else:
+            m = _BACKGROUND.search(s.text)
+            if m:
+                span = (s.start + m.start(), s.end)
+        if span is None:
+            return s.categories, None
+        weighted = [
+            (c, w * (0.4 if span[0] <= pos < span[1] and c != "transport_disruption" else 1.0), cue, pos)
+            for c, w, cue, pos in s.categories
+        ]
+        best = decide(weighted)
+        dated_clause = any(span[0] <= d.start < span[1] and len(d.value) >= 7 for d in s.dates)
+        if (best is None or best[2] < MIN_WEIGHT) and dated_clause:
+            return s.categories, None
+        return weighted, span
+
+    def _records(self, doc, s, category, cue, when, date_rule, main, cls, background=None):  # noqa: ANN001, ANN202
         actor_spans = [(a[1], a[2]) for a in s.actors if "lexicon" in a[3] or "acronym" in a[3]]
         places = [p for p in s.places if not any(a <= p.start < b for a, b in actor_spans)]
+        if background:
+            outside = [p for p in places if not background[0] <= p.start < background[1]]
+            places = outside if outside or category != "transport_disruption" else places
         chosen = self._choose_places(s, places, main)
         time = None
         if s.time and (
@@ -194,17 +233,6 @@ class Assemble(Component):
             else:
                 name, pid, admin1, country, lat, lon = c.name, c.id, None, c.country, c.lat, c.lon
             prov["place"] = {"span": None, "rule": "assemble.document-country", "text": name}
-        if category == "coup" and admin1 is None and country and _SEAT_OF_POWER.search(s.text):
-            capital = self._largest_city(country)
-            if capital is not None:
-                name, pid, admin1, lat, lon = (
-                    capital.name,
-                    capital.id,
-                    capital.admin1,
-                    capital.lat,
-                    capital.lon,
-                )
-                prov["place"]["rule"] = "assemble.seat-of-power-in-main-city"
         rec = cls(
             doc=doc.name,
             published=doc.published.isoformat() if doc.published else None,
@@ -231,6 +259,19 @@ class Assemble(Component):
         self._apply(rec, s)
         self._terrorism(rec, s)
         return rec
+
+    def _seat_of_power(self, rec) -> None:  # noqa: ANN001
+        """A coup at the palace or state broadcaster happens in the country's main city."""
+        if rec.category != "coup" or rec.admin1 is not None or not rec.country:
+            return
+        if not _SEAT_OF_POWER.search(rec.evidence):
+            return
+        capital = self._largest_city(rec.country)
+        if capital is not None:
+            rec.place, rec.place_id, rec.admin1 = capital.name, capital.id, capital.admin1
+            rec.lat, rec.lon = capital.lat, capital.lon
+            rec.provenance["place"] = {"span": None, "rule": "assemble.seat-of-power-in-main-city",
+                                       "text": capital.name}
 
     def _largest_city(self, cc: str):  # noqa: ANN202
         rows = self.gaz._query(
@@ -272,6 +313,13 @@ class Assemble(Component):
             rec.span = (rec.span[0], s.end)
             self._apply(rec, s)
             self._terrorism(rec, s)
+
+
+def _listed_together(s: Sentence, a: DateValue, b: DateValue) -> bool:
+    """'in August 2020 and May 2021': two dates joined only by 'and', a comma or 'et'."""
+    first, second = (a, b) if a.start < b.start else (b, a)
+    between = s.text[first.end - s.start: second.start - s.start]
+    return bool(re.fullmatch(r"\s*(?:,|and|et|&|,\s*and)\s*(?:in\s+|en\s+|on\s+|le\s+)?", between))
 
 
 def _day(value: str | None) -> date | None:

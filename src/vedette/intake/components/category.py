@@ -42,7 +42,7 @@ class Category(Component):
     def initialize(self) -> None:
         self.cues = {lang: compile_cues(lang) for lang in ("en", "fr")}
         self.nonevents = {
-            lang: [re.compile(r[0], re.IGNORECASE) for r in rows(lang, "nonevents.tsv")]
+            lang: [(r[0], re.compile(r[1], re.IGNORECASE)) for r in rows(lang, "nonevents.tsv")]
             for lang in ("en", "fr")
         }
 
@@ -54,10 +54,10 @@ class Category(Component):
                 for m in pat.finditer(s.text):
                     hits.append((cat, weight, m.group(0), s.start + m.start()))
             s.categories = hits
-            for pat in self.nonevents[lang]:
+            for kind, pat in self.nonevents[lang]:
                 m = pat.search(s.text)
                 if m:
-                    s.skip = f"category.non-event cue '{m.group(0)}'"
+                    s.skip = f"{kind}:category.non-event cue '{m.group(0)}'"
                     break
         return doc
 

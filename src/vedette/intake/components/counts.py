@@ -168,6 +168,5 @@ class Counts(Component):
 
     def __call__(self, doc: Doc) -> Doc:
         for s in doc.sentences:
-            if s.categories:
-                s.counts = find_counts(s)
+            s.counts = find_counts(s)
         return doc

@@ -14,6 +14,9 @@ from vedette.gazetteer import PlaceMatch, ResolveContext, get_gazetteer
 from vedette.intake.pipeline import Component, Doc, component
 
 SPECIFICITY = {"custom": 5, "airport": 5, "locality": 4, "city": 4, "zone": 2, "admin1": 3, "country": 1}
+_SUBJECT = re.compile(r"(?:’s|'s)?\s+(?:first\s+|also\s+|then\s+|later\s+)?(?:announced|said|stated|declared|"
+                      r"launched|agreed|decided|accused|claimed|confirmed|warned|sent|deployed|has|had|was|is|"
+                      r"annonce|a annoncé|a déclaré|a décidé)\b")
 _WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
 
 
@@ -74,14 +77,23 @@ class Places(Component):
             match = gaz.resolve(m.surface, ctx)
             if match is None or not self._plausible(match, doc):
                 continue
+            if match.kind == "country" and _SUBJECT.match(doc.text, m.end):
+                continue  # "France announced ...": the country acts here, it is not where things happen
             sent.places.append(PlaceRef(match, m.start, m.end, m.surface, f"places.{match.why}"))
         return doc
 
     @staticmethod
     def _plausible(match: PlaceMatch, doc: Doc) -> bool:
-        """Keep places in the document's countries, countries themselves, and large cities anywhere."""
-        if match.kind in ("country",):
+        """The more a country matters in the document, the smaller the places in it we believe.
+
+        Main countries (weight >= 0.6): any place; secondary (>= 0.2): towns of 20,000+, regions and
+        zones; elsewhere only cities of 300,000+. Countries themselves always count.
+        """
+        if match.kind == "country":
             return True
-        if doc.countries.get(match.country or "", 0) >= 0.05:
+        w = doc.countries.get(match.country or "", 0.0)
+        if w >= 0.6:
             return True
-        return match.kind in ("city", "airport") and match.population >= 150_000
+        if w >= 0.2:
+            return match.kind in ("admin1", "zone", "airport") or match.population >= 20_000
+        return match.kind in ("city", "airport") and match.population >= 300_000
