@@ -100,6 +100,10 @@ RIVER_PATTERNS = [
     re.compile(rf"\b(?:fleuve|rivière)\s+(?P<base>{_NAME})"),
 ]
 _CAP_RUN = re.compile(rf"(?<![\w\-’'])(?:{_NAME})")
+_FUNCTION = frozenset(
+    "the in on at of a an le la les du de des en au aux from to for by with and et since after before during near "
+    "north south east west central nord sud est ouest centre northern southern eastern western".split()
+)
 _TOKEN = re.compile(r"[\w’'\-]+")
 
 
@@ -576,7 +580,7 @@ class Gazetteer:
                     # a lone name inside a longer capitalised run ("Ibrahim Boubacar Keita", "Algiers Accord")
                     # is part of another name unless its neighbours are places too
                     neighbours = [toks[k] for k in (i - 1, i + 1) if 0 <= k < len(toks)]
-                    if any(fold(text[x:y]) not in keys and fold(text[x:y]) not in stop for x, y in neighbours):
+                    if any(fold(text[x:y]) not in keys and fold(text[x:y]) not in _FUNCTION for x, y in neighbours):
                         hit = None
                         i += 1
                         continue

@@ -66,7 +66,7 @@ class Assemble(Component):
         last_dated: DateValue | None = None
         prev: tuple[Sentence, list[IncidentRecord]] | None = None
         records: list[IncidentRecord] = []
-        for s in doc.sentences:
+        for index, s in enumerate(doc.sentences):
             own = [d for d in s.dates if len(d.value) >= 7]
             if own and any(d.certain or len(d.value) == 10 for d in own):
                 last_dated = own[-1]
@@ -76,7 +76,8 @@ class Assemble(Component):
             decided = decide(hits)
             same_para = prev is not None and prev[0].paragraph == s.paragraph and bool(prev[1])
             if decided is None or decided[2] < MIN_WEIGHT:
-                if same_para and not own:
+                follows = prev is not None and bool(prev[1]) and doc.sentences.index(prev[0]) == index - 1
+                if (same_para or follows) and not own:
                     self._fold(prev[1], s)
                 continue
             if s.skip and (s.skip.startswith("advice") or not any(d.certain for d in own)):

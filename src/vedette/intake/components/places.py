@@ -17,6 +17,7 @@ SPECIFICITY = {"custom": 5, "airport": 5, "locality": 4, "city": 4, "zone": 2, "
 _SUBJECT = re.compile(r"(?:’s|'s)?\s+(?:first\s+|also\s+|then\s+|later\s+)?(?:announced|said|stated|declared|"
                       r"launched|agreed|decided|accused|claimed|confirmed|warned|sent|deployed|has|had|was|is|"
                       r"annonce|a annoncé|a déclaré|a décidé)\b")
+_AGENT = re.compile(r"\b(?:by|par)\s+(?:the\s+)?$")
 _WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
 
 
@@ -77,7 +78,7 @@ class Places(Component):
             match = gaz.resolve(m.surface, ctx)
             if match is None or not self._plausible(match, doc):
                 continue
-            if match.kind == "country" and _SUBJECT.match(doc.text, m.end):
+            if match.kind == "country" and (_SUBJECT.match(doc.text, m.end) or _AGENT.search(doc.text, 0, m.start)):
                 continue  # "France announced ...": the country acts here, it is not where things happen
             sent.places.append(PlaceRef(match, m.start, m.end, m.surface, f"places.{match.why}"))
         return doc
