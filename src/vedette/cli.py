@@ -28,6 +28,9 @@ def main(
     if version:
         typer.echo(__version__)
         raise typer.Exit()
+    from vedette.incidents.flows import install
+
+    install()
 
 
 REGISTRARS = (

@@ -101,8 +101,50 @@ RIVER_PATTERNS = [
 ]
 _CAP_RUN = re.compile(rf"(?<![\w\-’'])(?:{_NAME})")
 _FUNCTION = frozenset(
-    "the in on at of a an le la les du de des en au aux from to for by with and et since after before during near "
-    "north south east west central nord sud est ouest centre northern southern eastern western".split()
+    [
+        "the",
+        "in",
+        "on",
+        "at",
+        "of",
+        "a",
+        "an",
+        "le",
+        "la",
+        "les",
+        "du",
+        "de",
+        "des",
+        "en",
+        "au",
+        "aux",
+        "from",
+        "to",
+        "for",
+        "by",
+        "with",
+        "and",
+        "et",
+        "since",
+        "after",
+        "before",
+        "during",
+        "near",
+        "north",
+        "south",
+        "east",
+        "west",
+        "central",
+        "nord",
+        "sud",
+        "est",
+        "ouest",
+        "centre",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+    ]
 )
 _TOKEN = re.compile(r"[\w’'\-]+")
 
@@ -178,10 +220,7 @@ class _Row:
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
@@ -309,15 +348,11 @@ class Gazetteer:
         out = []
         for r in rows:
             score, why = self._score(r, ctx)
-            out.append(
-                PlaceMatch(r.gid, r.name, r.kind, r.country, r.admin1, r.lat, r.lon, r.population, score, why)
-            )
+            out.append(PlaceMatch(r.gid, r.name, r.kind, r.country, r.admin1, r.lat, r.lon, r.population, score, why))
         out.sort(key=lambda m: (-m.score, -m.population, m.id))
         return out
 
-    def candidates(
-        self, mention: str, context: ResolveContext | None = None, limit: int = 10
-    ) -> list[PlaceMatch]:
+    def candidates(self, mention: str, context: ResolveContext | None = None, limit: int = 10) -> list[PlaceMatch]:
         return self._ranked(mention, context)[:limit]
 
     def _resolve_uncached(self, mention: str, ctx: ResolveContext | None) -> PlaceMatch | None:
@@ -399,15 +434,11 @@ class Gazetteer:
     def country(self, code_or_name: str) -> PlaceMatch | None:
         q = code_or_name.strip()
         if len(q) == 2 and q.isalpha():
-            rows = self._query(
-                "SELECT p.gid FROM countries c JOIN places p ON p.id=c.place WHERE c.cc=?", (q.upper(),)
-            )
+            rows = self._query("SELECT p.gid FROM countries c JOIN places p ON p.id=c.place WHERE c.cc=?", (q.upper(),))
             if rows:
                 return self.get(rows[0][0])
         if len(q) == 3 and q.isupper():
-            rows = self._query(
-                "SELECT p.gid FROM countries c JOIN places p ON p.id=c.place WHERE c.iso3=?", (q,)
-            )
+            rows = self._query("SELECT p.gid FROM countries c JOIN places p ON p.id=c.place WHERE c.iso3=?", (q,))
             if rows:
                 return self.get(rows[0][0])
         for m in self._ranked(q, None):
@@ -430,9 +461,7 @@ class Gazetteer:
             if not extra:
                 return None
             r = extra[0]
-            return PlaceMatch(
-                r.gid, r.name, r.kind, r.country, r.admin1, r.lat, r.lon, r.population, 1.0, "by id"
-            )
+            return PlaceMatch(r.gid, r.name, r.kind, r.country, r.admin1, r.lat, r.lon, r.population, 1.0, "by id")
         g = rows[0]
         return PlaceMatch(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], 1.0, "by id")
 
@@ -467,9 +496,7 @@ class Gazetteer:
         if d is None or target is None:
             return None
         if target.kind in ("city", "locality"):  # 'eastern Menaka': prefer the region of that name
-            region = [
-                m for m in self._ranked(base, ctx) if m.kind == "admin1" and m.country == target.country
-            ]
+            region = [m for m in self._ranked(base, ctx) if m.kind == "admin1" and m.country == target.country]
             if region:
                 target = region[0]
         name = surface or f"{direction} {base}"
@@ -557,9 +584,7 @@ class Gazetteer:
                         continue
                     end = m.start("base") + len(base) if kind == "zone" else m.end()
                     direction = m.group("dir") if "dir" in pat.groupindex else None
-                    found.append(
-                        Mention(m.start(), end, text[m.start() : end], frozenset({kind}), base, direction)
-                    )
+                    found.append(Mention(m.start(), end, text[m.start() : end], frozenset({kind}), base, direction))
                     taken.append((m.start(), end))
         for run in _CAP_RUN.finditer(text):
             toks = [(t.start() + run.start(), t.end() + run.start()) for t in _TOKEN.finditer(run.group())]

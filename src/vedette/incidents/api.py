@@ -1,7 +1,132 @@
-"""HTTP routes of the incidents domain."""
+"""HTTP routes of incidents: filtered lists, GeoJSON, detail with provenance, manual split and merge."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vedette.errors import BadInput
+from vedette.incidents import repository as repo
+from vedette.incidents import service
+from vedette.incidents.models import Incident
+from vedette.incidents.schemas import IncidentDetail, IncidentOut, IncidentPage, MergeIn, ReportOut, SplitIn
+from vedette.web.deps import get_session
+
+router = APIRouter(tags=["incidents"])
+ERRORS = {404: {"description": "Not found"}, 422: {"description": "Bad input"}}
+
+
+def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if not value:
+        return None
+    try:
+        parts = tuple(float(v) for v in value.split(","))
+    except ValueError as exc:
+        raise BadInput("bbox must be four numbers: minLon,minLat,maxLon,maxLat", item="bbox") from exc
+    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
+        raise BadInput("bbox must be minLon,minLat,maxLon,maxLat with min <= max", item="bbox")
+    return parts  # type: ignore[return-value]
+
+
+def _out(inc: Incident, n: int) -> IncidentOut:
+    return IncidentOut(
+        id=inc.id,
+        date=inc.date,
+        time=inc.time,
+        place=inc.place,
+        admin1=inc.admin1,
+        country=inc.country,
+        lat=inc.lat,
+        lon=inc.lon,
+        category=inc.category,
+        killed=inc.killed,
+        injured=inc.injured,
+        hostages_or_kidnapped=inc.hostages_or_kidnapped,
+        actors=list(inc.actors or []),
+        severity=inc.severity,
+        report_count=n,
+        locked=inc.locked,
+    )
+
+
+def _filtered(session: Session, since, until, country, admin1, category, bbox, q):  # noqa: ANN001, ANN202
+    return repo.query_incidents(
+        since=since, until=until, country=country, admin1=admin1, categories=category or None, bbox=_bbox(bbox), text=q
+    )
+
+
+@router.get("/incidents", response_model=IncidentPage, responses=ERRORS)
+def list_incidents(
+    since: date | None = None,
+    until: date | None = None,
+    country: str | None = Query(None, min_length=2, max_length=2),
+    admin1: str | None = None,
+    category: list[str] | None = Query(None),
+    bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
+    q: str | None = Query(None, description="text in place, actors or evidence"),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    session: Session = Depends(get_session),
+) -> IncidentPage:
+    query = _filtered(session, since, until, country, admin1, category, bbox, q)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Incident.date.desc(), Incident.id.desc()).limit(limit).offset(offset)).all()
+    counts = repo.report_counts(session, [i.id for i in rows])
+    return IncidentPage(total=total, items=[_out(i, counts.get(i.id, 0)) for i in rows])
+
+
+@router.get("/incidents.geojson", responses=ERRORS)
+def incidents_geojson(
+    since: date | None = None,
+    until: date | None = None,
+    country: str | None = None,
+    category: list[str] | None = Query(None),
+    bbox: str | None = None,
+    session: Session = Depends(get_session),
+) -> dict:
+    query = _filtered(session, since, until, country, None, category, bbox, None)
+    features = []
+    for inc in session.scalars(query.limit(5000)):
+        if inc.lat is None or inc.lon is None:
+            continue
+        props = _out(inc, 0).model_dump(exclude={"lat", "lon", "report_count"})
+        features.append(
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [inc.lon, inc.lat]}, "properties": props}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentDetail, responses=ERRORS)
+def get_incident(incident_id: int, session: Session = Depends(get_session)) -> IncidentDetail:
+    inc = service.get_incident(session, incident_id)
+    reports = repo.reports_for(session, [inc.id])
+    names = repo.document_names(session, [r.document_id for r in reports])
+    out = _out(inc, len(reports)).model_dump()
+    out["reports"] = [
+        ReportOut(
+            id=r.id,
+            document_id=r.document_id,
+            document=names.get(r.document_id),
+            span=(r.span_start, r.span_end),
+            evidence=r.evidence,
+            extractor=r.extractor,
+            provenance=r.provenance or {},
+        )
+        for r in reports
+    ]
+    return IncidentDetail(**out)
+
+
+@router.post("/incidents/{incident_id}/split", response_model=IncidentOut, responses=ERRORS)
+def split_incident(incident_id: int, body: SplitIn, session: Session = Depends(get_session)) -> IncidentOut:
+    new = service.split(session, incident_id, body.report_id)
+    return _out(new, 1)
+
+
+@router.post("/incidents/{incident_id}/merge", response_model=IncidentOut, responses=ERRORS)
+def merge_incidents(incident_id: int, body: MergeIn, session: Session = Depends(get_session)) -> IncidentOut:
+    inc = service.merge(session, incident_id, body.other_id)
+    return _out(inc, len(repo.reports_for(session, [inc.id])))

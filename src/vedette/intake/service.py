@@ -90,7 +90,9 @@ def prepare_bytes(
 
 
 def _files_under(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.parts))
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.relative_to(folder).parts)
+    )
 
 
 def _prepare_path(path: Path, locator: str) -> Prepared:

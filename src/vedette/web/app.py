@@ -19,6 +19,9 @@ HERE = Path(__file__).parent
 
 
 def create_app() -> FastAPI:
+    from vedette.incidents.flows import install
+
+    install()
     app = FastAPI(title="Vedette", version=__version__, description="Crisis-response operations centre API.")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

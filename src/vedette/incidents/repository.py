@@ -1,0 +1,94 @@
+"""The only place incident SQL lives."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import Select, String, cast, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from vedette.incidents.models import Incident, Report
+from vedette.intake.models import Document
+
+
+def candidates_near(session: Session, country: str | None, date_prefix: str | None) -> Sequence[Incident]:
+    """Incidents that could merge with a report: same country and year."""
+    q = select(Incident).where(Incident.country == country)
+    if date_prefix:
+        q = q.where(Incident.date.like(f"{date_prefix[:4]}%"))
+    return session.scalars(q.order_by(Incident.id)).all()
+
+
+def reports_of_document(session: Session, document_id: int) -> Sequence[Report]:
+    return session.scalars(select(Report).where(Report.document_id == document_id)).all()
+
+
+def delete_reports(session: Session, ids: list[int]) -> None:
+    if ids:
+        session.execute(delete(Report).where(Report.id.in_(ids)))
+
+
+def reports_for(session: Session, incident_ids: list[int]) -> Sequence[Report]:
+    if not incident_ids:
+        return []
+    return session.scalars(select(Report).where(Report.incident_id.in_(incident_ids)).order_by(Report.id)).all()
+
+
+def orphan_incidents(session: Session, ids: list[int]) -> Sequence[Incident]:
+    if not ids:
+        return []
+    has = select(Report.incident_id).where(Report.incident_id.in_(ids)).distinct()
+    return session.scalars(select(Incident).where(Incident.id.in_(ids), Incident.id.not_in(has))).all()
+
+
+def query_incidents(
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    country: str | None = None,
+    admin1: str | None = None,
+    categories: list[str] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    text: str | None = None,
+) -> Select:
+    q = select(Incident)
+    if since:
+        q = q.where(Incident.date >= since.isoformat()[:10])
+    if until:
+        q = q.where(Incident.date <= until.isoformat())
+    if country:
+        q = q.where(Incident.country == country.upper())
+    if admin1:
+        q = q.where(func.lower(Incident.admin1) == admin1.lower())
+    if categories:
+        q = q.where(Incident.category.in_(categories))
+    if bbox:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        q = q.where(Incident.lon.between(min_lon, max_lon), Incident.lat.between(min_lat, max_lat))
+    if text:
+        like = f"%{text.lower()}%"
+        has_report = select(Report.incident_id).where(func.lower(Report.evidence).like(like))
+        q = q.where(
+            or_(
+                func.lower(Incident.place).like(like),
+                func.lower(cast(Incident.actors, String)).like(like),
+                Incident.id.in_(has_report),
+            )
+        )
+    return q
+
+
+def report_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Report.incident_id, func.count()).where(Report.incident_id.in_(ids)).group_by(Report.incident_id)
+    )
+    return dict(rows.all())
+
+
+def document_names(session: Session, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(Document.id, Document.name).where(Document.id.in_(ids))).all())

@@ -1,0 +1,163 @@
+"""Storing extracted records as incidents with reports, merging across documents, manual split/merge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from vedette.errors import BadInput, NotFound
+from vedette.incidents import repository as repo
+from vedette.incidents.merge import MERGER, same_incident
+from vedette.incidents.models import Incident, Report
+from vedette.intake.models import Document
+
+FIELDS = ("killed", "injured", "hostages_or_kidnapped")
+PRECISION = {4: 0, 7: 1, 10: 2}
+
+
+def _record_dict(rec: Any) -> dict:
+    """A record (IncidentRecord or a dict) as the dict stored on its report."""
+    if isinstance(rec, dict):
+        return dict(rec)
+    d = rec.as_schema()
+    d.update(
+        place_id=rec.place_id,
+        date_certain=rec.date_certain,
+        severity=rec.severity,
+        category_cue=rec.category_cue,
+        span=list(rec.span),
+        provenance=rec.provenance,
+    )
+    return d
+
+
+def incident_view(inc: Incident) -> dict:
+    return {
+        "date": inc.date,
+        "place_id": inc.place_ref,
+        "admin1": inc.admin1,
+        "country": inc.country,
+        "lat": inc.lat,
+        "lon": inc.lon,
+        "category": inc.category,
+        "killed": inc.killed,
+        "injured": inc.injured,
+        "hostages_or_kidnapped": inc.hostages_or_kidnapped,
+    }
+
+
+def refresh(incident: Incident, records: list[dict]) -> None:
+    """An incident's fields are the most specific, most certain values among its reports."""
+    if not records:
+        return
+    best_date = max(records, key=lambda r: (PRECISION.get(len(r.get("date") or ""), -1), r.get("date_certain", True)))
+    incident.date = best_date.get("date")
+    incident.date_precision = {4: "year", 7: "month", 10: "day"}.get(len(incident.date or ""))
+    incident.date_certain = bool(best_date.get("date_certain", True))
+    incident.time = next((r["time"] for r in records if r.get("time")), None)
+    spec = max(records, key=lambda r: (r.get("admin1") is not None, r.get("place_id", "") or ""))
+    incident.place, incident.place_ref = spec.get("place"), spec.get("place_id")
+    incident.admin1, incident.country = spec.get("admin1"), spec.get("country")
+    incident.lat, incident.lon = spec.get("lat"), spec.get("lon")
+    cats = [r["category"] for r in records]
+    incident.category = max(set(cats), key=lambda c: (cats.count(c), c))
+    for f in FIELDS:
+        values = [r[f] for r in records if r.get(f) is not None]
+        setattr(incident, f, max(values) if values else None)
+    actors: list[str] = []
+    for r in records:
+        actors += [a for a in r.get("actors") or [] if a not in actors]
+    incident.actors = actors
+    incident.severity = max(int(r.get("severity") or 1) for r in records)
+    incident.summary = records[0].get("evidence", "")[:500]
+
+
+def store_records(session: Session, document: Document, records: list[Any], extractor: str) -> list[Incident]:
+    """Replace this document's reports with ``records``, merging each into a matching incident."""
+    old = repo.reports_of_document(session, document.id)
+    touched = {r.incident_id for r in old}
+    repo.delete_reports(session, [r.id for r in old])
+    session.flush()
+    result: list[Incident] = []
+    for rec in records:
+        data = _record_dict(rec)
+        target = None
+        for inc in repo.candidates_near(session, data.get("country"), data.get("date")):
+            if not inc.locked and same_incident(incident_view(inc), data):
+                target = inc
+                break
+        if target is None:
+            target = Incident(category=data["category"], extractor=MERGER, actors=[])
+            session.add(target)
+            session.flush()
+        span = data.get("span") or [0, 0]
+        session.add(
+            Report(
+                incident_id=target.id,
+                document_id=document.id,
+                span_start=span[0],
+                span_end=span[1],
+                evidence=data.get("evidence", ""),
+                provenance=data.get("provenance") or {},
+                record=data,
+                extractor=extractor,
+            )
+        )
+        session.flush()
+        touched.add(target.id)
+        result.append(target)
+    _refresh_all(session, touched)
+    return result
+
+
+def _refresh_all(session: Session, ids: set[int]) -> None:
+    reports = repo.reports_for(session, list(ids))
+    by_incident: dict[int, list[dict]] = {}
+    for r in reports:
+        by_incident.setdefault(r.incident_id, []).append(r.record)
+    for inc_id, recs in by_incident.items():
+        refresh(session.get(Incident, inc_id), recs)
+    for orphan in repo.orphan_incidents(session, list(ids)):
+        session.delete(orphan)
+    session.flush()
+
+
+def get_incident(session: Session, incident_id: int) -> Incident:
+    inc = session.get(Incident, incident_id)
+    if inc is None:
+        raise NotFound(f"no incident {incident_id}", item=f"incident {incident_id}")
+    return inc
+
+
+def split(session: Session, incident_id: int, report_id: int) -> Incident:
+    """Move one report to a new incident of its own; both are locked against automatic merging."""
+    inc = get_incident(session, incident_id)
+    report = session.get(Report, report_id)
+    if report is None or report.incident_id != inc.id:
+        raise BadInput(f"report {report_id} does not belong to incident {incident_id}", item=f"report {report_id}")
+    if len(repo.reports_for(session, [inc.id])) < 2:
+        raise BadInput("an incident with one report cannot be split", item=f"incident {incident_id}")
+    new = Incident(
+        category=report.record.get("category", inc.category), extractor="manual.split", actors=[], locked=True
+    )
+    session.add(new)
+    session.flush()
+    report.incident_id = new.id
+    inc.locked = True
+    session.flush()
+    _refresh_all(session, {inc.id, new.id})
+    return new
+
+
+def merge(session: Session, incident_id: int, other_id: int) -> Incident:
+    """Move every report of ``other`` into ``incident``; the merged incident is locked."""
+    if incident_id == other_id:
+        raise BadInput("cannot merge an incident with itself", item=f"incident {incident_id}")
+    inc, other = get_incident(session, incident_id), get_incident(session, other_id)
+    for r in repo.reports_for(session, [other.id]):
+        r.incident_id = inc.id
+    inc.locked = True
+    session.flush()
+    _refresh_all(session, {inc.id, other.id})
+    return inc
