@@ -74,8 +74,6 @@ class Actors(Component):
         main = max(doc.countries, key=doc.countries.get) if doc.countries else None
         lang = doc.lang if doc.lang in self.patterns else "en"
         for s in doc.sentences:
-            if not s.categories:
-                continue
             found: dict[str, tuple[str, int, int, str]] = {}
             for name, kind, pat in self.lexicon:
                 m = pat.search(s.text)

@@ -1,0 +1,1 @@
+"""Risk picture: advisories (levels and indicators), later scores and escalation."""
