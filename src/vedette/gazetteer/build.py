@@ -80,9 +80,7 @@ def build(out: Path = OUT) -> None:
         alts = [c.name, getattr(c, "official_name", None), name_fr, *aliases.get(cc, [])]
         lat, lon = centres[cc]
         pid = add_place(f"cc:{cc}", name, "country", cc, None, None, lat, lon, 0, [a for a in alts if a])
-        db.execute(
-            "INSERT INTO countries VALUES (?,?,?,?,?,?,?)", (cc, c.alpha_3, name, name_fr, lat, lon, pid)
-        )
+        db.execute("INSERT INTO countries VALUES (?,?,?,?,?,?,?)", (cc, c.alpha_3, name, name_fr, lat, lon, pid))
     for cc, forms in read_tsv("demonyms.tsv"):
         for f in forms.split("|"):
             db.execute("INSERT OR IGNORE INTO demonyms VALUES (?,?)", (fold(f), cc))

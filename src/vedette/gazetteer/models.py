@@ -20,9 +20,7 @@ class Place(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(16))  # geonames | custom
     geonameid: Mapped[int | None] = mapped_column(Integer, unique=True)
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(300))
     key: Mapped[str] = mapped_column(String(300), index=True)  # accent-folded lower-case name
     aliases: Mapped[list] = mapped_column(default=list)

@@ -37,6 +37,7 @@ from vedette.gazetteer.text import fold
 
 DATA = Path(__file__).with_name("data")
 MIN_SCORE = 0.25
+GRID = 0.5  # degrees per reverse-lookup grid cell
 KIND_WEIGHT = {
     "country": 0.9,
     "zone": 0.6,
@@ -260,6 +261,7 @@ class Gazetteer:
         self._cache: dict[tuple, PlaceMatch | None] = {}
         self._demonyms: dict[str, str] | None = None
         self._grid: dict[tuple[int, int], list[int]] | None = None
+        self._near_cells: dict[tuple[int, int], object] = {}
         self._bbox: dict[str, tuple[float, float, float, float]] = {}
         self.extra: list[_Row] = []  # places overlaid from the store (loaded GeoNames rows, custom places)
         self._extra_keys: dict[str, list[_Row]] = {}
@@ -559,6 +561,80 @@ class Gazetteer:
         if p is None:
             return None
         return Point(p.lon, p.lat).buffer(0.5)
+
+    # --- reverse -----------------------------------------------------------------------------
+    def _load_grid(self) -> None:
+        import numpy as np
+
+        rows = self._query("SELECT id, lat, lon FROM places WHERE kind IN ('city', 'locality') ORDER BY id")
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        lat = np.array([r[1] for r in rows], dtype=np.float64)
+        lon = np.array([r[2] for r in rows], dtype=np.float64)
+        self._pts = (ids, lat, lon)
+        grid: dict[tuple[int, int], list[int]] = {}
+        for i, (la, lo) in enumerate(zip(lat.tolist(), lon.tolist(), strict=True)):
+            grid.setdefault((int(math.floor(la / GRID)), int(math.floor(lo / GRID))), []).append(i)
+        self._grid = grid
+
+    def _nearest_index(self, lat: float, lon: float) -> int | None:
+        """Nearest place: vectorised over the 3x3 cells around the point, a widening search if empty."""
+        if self._grid is None:
+            self._load_grid()
+        import numpy as np
+
+        cell = (int(math.floor(lat / GRID)), int(math.floor(lon / GRID)))
+        cands = self._near_cells.get(cell)
+        if cands is None:
+            idx = [
+                i for di in (-1, 0, 1) for dj in (-1, 0, 1) for i in self._grid.get((cell[0] + di, cell[1] + dj), ())
+            ]
+            cands = self._near_cells[cell] = np.array(idx, dtype=np.int64)
+        if len(cands):
+            _, plat, plon = self._pts
+            coslat = math.cos(math.radians(lat))
+            d = (plat[cands] - lat) ** 2 + ((plon[cands] - lon) * coslat) ** 2
+            k = int(d.argmin())
+            if math.sqrt(float(d[k])) <= GRID * coslat:  # nothing outside the 3x3 block can be closer
+                return int(cands[k])
+        return self._nearest_slow(lat, lon)
+
+    def _nearest_slow(self, lat: float, lon: float) -> int | None:
+        _, plat, plon = self._pts
+        ci, cj = int(math.floor(lat / GRID)), int(math.floor(lon / GRID))
+        coslat = math.cos(math.radians(lat))
+        best, best_d = None, math.inf
+        for ring in range(0, 40):
+            cells = [
+                (ci + di, cj + dj)
+                for di in range(-ring, ring + 1)
+                for dj in range(-ring, ring + 1)
+                if max(abs(di), abs(dj)) == ring
+            ]
+            for cell in cells:
+                for i in self._grid.get(cell, ()):
+                    d = (plat[i] - lat) ** 2 + ((plon[i] - lon) * coslat) ** 2
+                    if d < best_d:
+                        best, best_d = i, d
+            # anything in a further ring is at least ring * GRID away
+            if best is not None and math.sqrt(best_d) <= ring * GRID * min(coslat, 1.0):
+                break
+        return best
+
+    def reverse(self, lat: float, lon: float) -> PlaceMatch | None:
+        """Nearest populated place (with its admin-1 and country) to a point."""
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError(f"not a coordinate: {lat}, {lon}")
+        i = self._nearest_index(lat, lon)
+        if i is None:
+            return None
+        pid = int(self._pts[0][i])
+        g = self._query("SELECT gid, name, kind, country, admin1, lat, lon, population FROM places WHERE id=?", (pid,))[
+            0
+        ]
+        dist = haversine_km(lat, lon, g[5], g[6])
+        return PlaceMatch(
+            g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], max(0.0, 1 - dist / 100), f"nearest place, {dist:.1f} km"
+        )
 
     # --- mentions ----------------------------------------------------------------------------
     def find_mentions(self, text: str, lang: str | None = None) -> list[Mention]:

@@ -65,6 +65,7 @@ class Assemble(Component):
         main = max(doc.countries, key=doc.countries.get) if doc.countries else None
         last_dated: DateValue | None = None
         prev: tuple[Sentence, list[IncidentRecord]] | None = None
+        prev_index = -1
         records: list[IncidentRecord] = []
         for index, s in enumerate(doc.sentences):
             own = [d for d in s.dates if len(d.value) >= 7]
@@ -76,7 +77,7 @@ class Assemble(Component):
             decided = decide(hits)
             same_para = prev is not None and prev[0].paragraph == s.paragraph and bool(prev[1])
             if decided is None or decided[2] < MIN_WEIGHT:
-                follows = prev is not None and bool(prev[1]) and doc.sentences.index(prev[0]) == index - 1
+                follows = prev is not None and bool(prev[1]) and prev_index == index - 1
                 if (same_para or follows) and not own:
                     self._fold(prev[1], s)
                 continue
@@ -109,6 +110,7 @@ class Assemble(Component):
                 made += self._records(doc, s, category, cue, w, w.rule, main, IncidentRecord, background)
             records.extend(made)
             prev = (s, made)
+            prev_index = index
         for r in records:
             self._seat_of_power(r)
         doc.records = merge_records(records)

@@ -55,6 +55,8 @@ def to_int(token: str) -> int | None:
 class _Rules:
     def __init__(self) -> None:
         self.rules: list[tuple[str, str, re.Pattern[str]]] = []
+        self.verb_any = {f: re.compile(rf"\b(?:{v})\b", re.IGNORECASE) for f, v in VERBS.items()}
+        self.number_any = re.compile(rf"(?<!\w)(?:{NUM})(?!\w)", re.IGNORECASE)
         for field, verbs in VERBS.items():
             v = rf"(?:{verbs})"
             # "killed four U.S. soldiers and four Nigerien soldiers", "tuant 12 soldats", "kidnapping of two"
@@ -122,8 +124,12 @@ def find_counts(s: Sentence) -> dict[str, tuple[int, int, int, str]]:
         RULES = _Rules()
     text = s.text
     out: dict[str, tuple[int, int, int, str]] = {}
+    fields = {f for f, pat in RULES.verb_any.items() if pat.search(text)}
+    if not fields:
+        return out
+    numbered = RULES.number_any.search(text) is not None
     for field, rule, pat in RULES.rules:
-        if field in out:
+        if field in out or field not in fields or not numbered:
             continue
         for m in pat.finditer(text):
             total, ok = 0, True
