@@ -8,7 +8,9 @@ data under ``intake/lang``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -73,6 +75,23 @@ class Doc:
     countries: dict[str, float] = field(default_factory=dict)  # ISO2 -> weight in [0, 1]
     records: list[Any] = field(default_factory=list)  # IncidentRecord
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def sentence_at(self, start: int, end: int) -> int | None:
+        """Index of the sentence holding the span ``[start, end)``, or None if it crosses a boundary."""
+        starts = self.meta.get("_sentence_starts")
+        if starts is None or len(starts) != len(self.sentences):
+            starts = self.meta["_sentence_starts"] = [s.start for s in self.sentences]
+        i = bisect_right(starts, start) - 1
+        if i < 0 or end > self.sentences[i].end:
+            return None
+        return i
+
+    def matches(self, pattern: re.Pattern[str]) -> Iterator[tuple[int, re.Match[str]]]:
+        """``pattern`` run once over the whole text, each match with the index of its sentence."""
+        for m in pattern.finditer(self.text):
+            i = self.sentence_at(m.start(), m.end())
+            if i is not None:
+                yield i, m
 
 
 class Component:

@@ -73,26 +73,20 @@ class Actors(Component):
         acr_pat = re.compile(r"\b(" + "|".join(map(re.escape, defined)) + r")\b") if defined else None
         main = max(doc.countries, key=doc.countries.get) if doc.countries else None
         lang = doc.lang if doc.lang in self.patterns else "en"
-        for s in doc.sentences:
-            found: dict[str, tuple[str, int, int, str]] = {}
-            for name, kind, pat in self.lexicon:
-                m = pat.search(s.text)
-                if m:
-                    found.setdefault(
-                        name, (name, s.start + m.start(), s.start + m.end(), f"actors.lexicon.{kind}")
-                    )
-            if acr_pat:
-                for m in acr_pat.finditer(s.text):
-                    found.setdefault(
-                        m.group(1),
-                        (m.group(1), s.start + m.start(), s.start + m.end(), "actors.defined-acronym"),
-                    )
-            for rule, pat, output in self.patterns[lang]:
-                for m in pat.finditer(s.text):
-                    name = self._render(output, m, main)
-                    if name and name.lower() not in {k.lower() for k in found}:
-                        found[name] = (name, s.start + m.start(), s.start + m.end(), f"actors.{rule}")
-            s.actors = sorted(found.values(), key=lambda a: a[1])
+        found: list[dict[str, tuple[str, int, int, str]]] = [{} for _ in doc.sentences]
+        for name, kind, pat in self.lexicon:
+            for i, m in doc.matches(pat):
+                found[i].setdefault(name, (name, m.start(), m.end(), f"actors.lexicon.{kind}"))
+        if acr_pat:
+            for i, m in doc.matches(acr_pat):
+                found[i].setdefault(m.group(1), (m.group(1), m.start(), m.end(), "actors.defined-acronym"))
+        for rule, pat, output in self.patterns[lang]:
+            for i, m in doc.matches(pat):
+                name = self._render(output, m, main)
+                if name and name.lower() not in {k.lower() for k in found[i]}:
+                    found[i][name] = (name, m.start(), m.end(), f"actors.{rule}")
+        for i, s in enumerate(doc.sentences):
+            s.actors = sorted(found[i].values(), key=lambda a: a[1])
         return doc
 
     def _render(self, output: str, m: re.Match[str], main: str | None) -> str | None:

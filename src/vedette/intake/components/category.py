@@ -48,17 +48,20 @@ class Category(Component):
 
     def __call__(self, doc: Doc) -> Doc:
         lang = doc.lang if doc.lang in self.cues else "en"
-        for s in doc.sentences:
-            hits = []
-            for cat, pat, weight in self.cues[lang]:
-                for m in pat.finditer(s.text):
-                    hits.append((cat, weight, m.group(0), s.start + m.start()))
-            s.categories = hits
-            for kind, pat in self.nonevents[lang]:
-                m = pat.search(s.text)
-                if m:
-                    s.skip = f"{kind}:category.non-event cue '{m.group(0)}'"
-                    break
+        hits: list[list[tuple[str, float, str, int]]] = [[] for _ in doc.sentences]
+        for cat, pat, weight in self.cues[lang]:
+            for i, m in doc.matches(pat):
+                hits[i].append((cat, weight, m.group(0), m.start()))
+        skips: dict[int, tuple[int, str, str]] = {}
+        for k, (kind, pat) in enumerate(self.nonevents[lang]):
+            for i, m in doc.matches(pat):
+                if i not in skips or skips[i][0] > k:
+                    skips[i] = (k, kind, m.group(0))
+        for i, s in enumerate(doc.sentences):
+            s.categories = hits[i]
+            if i in skips:
+                _, kind, cue = skips[i]
+                s.skip = f"{kind}:category.non-event cue '{cue}'"
         return doc
 
 

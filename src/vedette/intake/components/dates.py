@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from vedette.intake.components.lexicon import all_rows
+from vedette.intake.components.lexicon import all_rows, trie_regex
 from vedette.intake.pipeline import Component, DateValue, Doc, component
 
 
@@ -27,8 +27,8 @@ def _table(kind: str) -> dict[str, int]:
 
 MONTHS = _table("month")
 WEEKDAYS = _table("weekday")
-_M = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
-_WD = "|".join(sorted((re.escape(w) for w in WEEKDAYS), key=len, reverse=True))
+_M = trie_regex(set(MONTHS))
+_WD = trie_regex(set(WEEKDAYS))
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _D = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th|er)?"
 IC = re.IGNORECASE
@@ -99,21 +99,28 @@ def _valid(y: int, m: int, d: int) -> bool:
         return False
 
 
+def _time(m: re.Match[str]) -> str | None:
+    mi = m.group("mi") or m.group("mi2") or m.group("mi3") or ("00" if m.group("hh") else None)
+    if mi is None:
+        return None
+    h = int(m.group("h"))
+    ap = (m.group("ap") or "").lower()
+    if m.group("hh") and not ap and m.group(0).strip().lower().endswith("h") and h < 6:
+        return None  # "3h" alone is too often a duration
+    if ap == "p" and h < 12:
+        h += 12
+    elif ap == "a" and h == 12:
+        h = 0
+    return f"{h:02d}:{mi}"
+
+
 def find_times(text: str) -> list[tuple[str, int, int]]:
+    """Clock times ("07:55", "6.45 pm", "4 h 30", "14h") as (HH:MM, start, end)."""
     out = []
     for m in TIME.finditer(text):
-        mi = m.group("mi") or m.group("mi2") or m.group("mi3") or ("00" if m.group("hh") else None)
-        if mi is None:
-            continue
-        h = int(m.group("h"))
-        ap = (m.group("ap") or "").lower()
-        if m.group("hh") and not ap and m.group(0).strip().lower().endswith("h") and h < 6:
-            continue  # "3h" alone is too often a duration
-        if ap == "p" and h < 12:
-            h += 12
-        elif ap == "a" and h == 12:
-            h = 0
-        out.append((f"{h:02d}:{mi}", m.start(), m.end()))
+        t = _time(m)
+        if t is not None:
+            out.append((t, m.start(), m.end()))
     return out
 
 
@@ -121,19 +128,27 @@ def find_dates(
     text: str, offset: int, lang: str | None, ref: date | None, year_ctx: int | None
 ) -> list[DateValue]:
     """All dates in ``text``, left to right, without overlaps (the more specific pattern wins)."""
+    raw = [(k, m) for k, (_, pat) in enumerate(PATTERNS) for m in pat.finditer(text)]
+    return resolve_dates(raw, offset, lang, ref, year_ctx)
+
+
+def resolve_dates(
+    raw: list[tuple[int, re.Match[str]]], offset: int, lang: str | None, ref: date | None, year_ctx: int | None
+) -> list[DateValue]:
+    """Date values from pattern matches ``(pattern index, match)`` given in pattern order."""
     found: list[DateValue] = []
     taken: list[tuple[int, int]] = []
-    for rule, pat in PATTERNS:
-        for m in pat.finditer(text):
-            a, b = m.start(), m.end()
-            if any(a < e and b > s for s, e in taken):
-                continue
-            dv = _value(rule, m, lang, ref, year_ctx)
-            if dv is None:
-                continue
-            value, certain, why = dv
-            found.append(DateValue(value, offset + a, offset + b, m.group(0), certain, f"dates.{why}"))
-            taken.append((a, b))
+    for k, m in raw:
+        rule = PATTERNS[k][0]
+        a, b = m.start(), m.end()
+        if any(a < e and b > s for s, e in taken):
+            continue
+        dv = _value(rule, m, lang, ref, year_ctx)
+        if dv is None:
+            continue
+        value, certain, why = dv
+        found.append(DateValue(value, offset + a, offset + b, m.group(0), certain, f"dates.{why}"))
+        taken.append((a, b))
     found.sort(key=lambda d: d.start)
     return found
 
@@ -215,13 +230,20 @@ class Dates(Component):
 
     def __call__(self, doc: Doc) -> Doc:
         year_ctx = doc.published.year if doc.published else doc.year_hint
-        for s in doc.sentences:
-            s.dates = find_dates(s.text, s.start, doc.lang, doc.published, year_ctx)
+        raw: list[list[tuple[int, re.Match[str]]]] = [[] for _ in doc.sentences]
+        for k, (_, pat) in enumerate(PATTERNS):
+            for i, m in doc.matches(pat):
+                raw[i].append((k, m))
+        times: dict[int, tuple[str, int, int]] = {}
+        for i, m in doc.matches(TIME):
+            if i not in times:
+                t = _time(m)
+                if t is not None:
+                    times[i] = (t, m.start(), m.end())
+        for i, s in enumerate(doc.sentences):
+            s.dates = resolve_dates(raw[i], 0, doc.lang, doc.published, year_ctx)
             explicit = [int(d.value[:4]) for d in s.dates if d.certain]
             if explicit:
                 year_ctx = explicit[-1]
-            times = find_times(s.text)
-            if times:
-                t, a, b = times[0]
-                s.time = (t, s.start + a, s.start + b)
+            s.time = times.get(i)
         return doc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -24,3 +25,25 @@ def rows(lang: str, name: str) -> list[list[str]]:
 def all_rows(name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Rows of ``name`` in every language, tagged with the language."""
     return tuple((lang, tuple(r)) for lang in LANGS for r in rows(lang, name))
+
+
+def trie_regex(words: list[str] | set[str]) -> str:
+    """One alternation of ``words`` as a prefix tree (much faster than a flat ``a|b|c`` in ``re``)."""
+    root: dict = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 and not ends else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return body + "?" if len(branches) == 1 and len(branches[0]) == 1 else f"(?:{'|'.join(branches)})?"
+        return body
+
+    return build(root)
