@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from vedette.gazetteer import get_gazetteer
-from vedette.intake.components.lexicon import LANG_DIR, rows
+from vedette.intake.components.lexicon import LANG_DIR, rows, trie_regex
 from vedette.intake.pipeline import Component, Doc, component
 
 _DEFINED = re.compile(
@@ -21,19 +21,24 @@ _BODY = re.compile(
 )
 
 
-def _load_lexicon(extra: str | None) -> list[tuple[str, str, re.Pattern[str]]]:
+def _load_lexicon(extra: str | None) -> tuple[dict[str, tuple[str, str]], re.Pattern[str] | None]:
+    """Alias -> (canonical name, kind), and one prefix-tree regex over every alias (longest wins)."""
     lines = (LANG_DIR / "actors.tsv").read_text(encoding="utf-8").splitlines()
     if extra:
         lines += Path(extra).read_text(encoding="utf-8").splitlines()
-    out = []
+    aliases: dict[str, tuple[str, str]] = {}
     for line in lines:
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")
-        aliases = sorted({a.strip() for a in parts[2].split("|") if a.strip()}, key=len, reverse=True)
-        pat = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in aliases) + r")(?![\w-])")
-        out.append((parts[0], parts[1], pat))
-    return out
+        if len(parts) < 3:
+            continue
+        for a in parts[2].split("|"):
+            if a.strip():
+                aliases[a.strip()] = (parts[0].strip(), parts[1].strip())
+    if not aliases:
+        return aliases, None
+    return aliases, re.compile(r"(?<![\w-])(?:" + trie_regex(set(aliases)) + r")(?![\w-])")
 
 
 def _demonyms() -> dict[str, str]:
@@ -57,7 +62,7 @@ class Actors(Component):
         from vedette.config import get_settings
 
         extra = getattr(get_settings(), "actor_lexicon_path", None)
-        self.lexicon = _load_lexicon(str(extra) if extra else None)
+        self.aliases, self.lexicon_re = _load_lexicon(str(extra) if extra else None)
         self.patterns = {
             lang: [(r[0], re.compile(r[1]), r[2]) for r in rows(lang, "actor_patterns.tsv")]
             for lang in ("en", "fr")
@@ -74,8 +79,9 @@ class Actors(Component):
         main = max(doc.countries, key=doc.countries.get) if doc.countries else None
         lang = doc.lang if doc.lang in self.patterns else "en"
         found: list[dict[str, tuple[str, int, int, str]]] = [{} for _ in doc.sentences]
-        for name, kind, pat in self.lexicon:
-            for i, m in doc.matches(pat):
+        if self.lexicon_re is not None:
+            for i, m in doc.matches(self.lexicon_re):
+                name, kind = self.aliases[m.group(0)]
                 found[i].setdefault(name, (name, m.start(), m.end(), f"actors.lexicon.{kind}"))
         if acr_pat:
             for i, m in doc.matches(acr_pat):
