@@ -172,6 +172,18 @@ def build(out: Path = OUT) -> None:
             [a for a in alts.split("|") if a],
         )
 
+    by_name: dict[tuple[str, str], tuple[int, int]] = {}
+    for pid, _gid, name, kind, cc, *_rest, pop in places:
+        if kind == "city":
+            key = (fold(name), cc)
+            if key not in by_name or pop > by_name[key][1]:
+                by_name[key] = (pid, pop)
+    for name, cc, alts in read_tsv("aliases.tsv"):
+        hit = by_name.get((fold(name), cc))
+        if hit is None:
+            print(f"aliases.tsv: no city {name!r} in {cc}", file=sys.stderr)
+            continue
+        names.extend((fold(a), hit[0], 0) for a in alts.split("|") if a)
     db.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?)", places)
     db.executemany("INSERT OR IGNORE INTO names VALUES (?,?,?)", names)
     db.execute("CREATE INDEX ix_places_gid ON places(gid)")

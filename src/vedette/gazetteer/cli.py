@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         _print(matches, as_json)
 
-    @gaz_app.command("reverse")
+    @gaz_app.command("reverse", context_settings={"ignore_unknown_options": True})
     def reverse(lat: float, lon: float, as_json: bool = typer.Option(False, "--json")) -> None:
         """Nearest place, admin-1 and country for LAT LON."""
         from vedette.gazetteer import get_gazetteer

@@ -343,13 +343,18 @@ class Gazetteer:
         return min(s / 2.2, 1.0), ", ".join(why)
 
     def _ranked(self, mention: str, ctx: ResolveContext | None) -> list[PlaceMatch]:
+        rows = self._lookup(fold(mention))
+        code = False
         if mention.isupper() and len(mention) in (3, 4) and mention.isalpha():
-            rows = self._lookup(f"{'iata' if len(mention) == 3 else 'icao'}:{mention.lower()}")
-        else:
-            rows = self._lookup(fold(mention))
+            # an airport code, unless a country or region goes by that abbreviation ("RDC")
+            coded = self._lookup(f"{'iata' if len(mention) == 3 else 'icao'}:{mention.lower()}")
+            if coded and not any(r.kind in ("country", "admin1") for r in rows):
+                rows, code = coded, True
         out = []
         for r in rows:
             score, why = self._score(r, ctx)
+            if code:
+                score, why = max(score, 0.9), f"airport code, {why}"
             out.append(PlaceMatch(r.gid, r.name, r.kind, r.country, r.admin1, r.lat, r.lon, r.population, score, why))
         out.sort(key=lambda m: (-m.score, -m.population, m.id))
         return out
@@ -681,7 +686,10 @@ class Gazetteer:
                     # a lone name inside a longer capitalised run ("Ibrahim Boubacar Keita", "Algiers Accord")
                     # is part of another name unless its neighbours are places too
                     neighbours = [toks[k] for k in (i - 1, i + 1) if 0 <= k < len(toks)]
-                    if any(fold(text[x:y]) not in keys and fold(text[x:y]) not in _FUNCTION for x, y in neighbours):
+                    if any(
+                        (fold(text[x:y]) not in keys or fold(text[x:y]) in stop) and fold(text[x:y]) not in _FUNCTION
+                        for x, y in neighbours
+                    ):
                         hit = None
                         i += 1
                         continue

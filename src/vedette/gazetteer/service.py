@@ -58,7 +58,7 @@ def load_geonames(
 ) -> LoadReport:
     """Load a GeoNames dump (allCountries.txt, CC.txt or admin1CodesASCII.txt); bad rows are reported."""
     report = LoadReport()
-    admin1_names = admin1_names or {}
+    admin1_names = {} if admin1_names is None else admin1_names
     is_admin1 = path.name.lower().startswith("admin1codes")
     existing = {}
     batch: list[Place] = []

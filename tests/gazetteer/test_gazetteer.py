@@ -1,0 +1,160 @@
+"""Gazetteer behaviour beyond the table: context, zones, mentions, reverse, loading files, own places, API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from vedette.cli import app
+from vedette.gazetteer import ResolveContext, get_gazetteer
+from vedette.gazetteer.service import add_place, gazetteer_for, import_csv, load_geonames
+from vedette.people.models import Organisation
+
+ML = ResolveContext(countries={"ML": 1.0})
+
+
+def test_context_decides_between_namesakes() -> None:
+    gaz = get_gazetteer()
+    assert gaz.resolve("Kati", ML).admin1 == "Koulikoro"
+    assert gaz.resolve("Kati", ResolveContext(countries={"IN": 1.0})).country == "IN"
+    assert gaz.resolve("Gao", ML).kind == "city"
+    assert gaz.resolve("Gao region", ML).kind == "admin1"
+    assert gaz.resolve("the Niger River") is None  # a river, not the country
+    assert gaz.resolve("Niger").kind == "country"
+
+
+def test_zones_are_country_level_and_inside_the_country() -> None:
+    gaz = get_gazetteer()
+    north, south = gaz.resolve("northern Mali", ML), gaz.resolve("southern Mali", ML)
+    assert north.kind == "zone" and north.admin1 is None and north.country == "ML"
+    assert north.lat > south.lat + 3
+    geom = gaz.zone_geometry(north.id)
+    assert geom.contains(__import__("shapely").geometry.Point(north.lon, north.lat))
+    east = gaz.resolve("eastern Menaka", ML)
+    assert east.admin1 == "Ménaka" and east.lon > gaz.resolve("Menaka region", ML).lon
+
+
+def test_unknown_names_give_none_and_suggestions() -> None:
+    gaz = get_gazetteer()
+    assert gaz.resolve("Blorptown") is None
+    assert "tombouctou" in gaz.suggest("Tombouctouu") or "timbuktu" in gaz.suggest("Timbuktuu")
+
+
+def test_find_mentions_skips_people_and_common_words() -> None:
+    text = (
+        "On Monday, President Ibrahim Boubacar Keita met envoys in Bamako before flying to the Gao region; "
+        "the Algiers Accord was discussed. Clashes were reported in northern Mali and near Bamako airport."
+    )
+    found = {m.surface: m.kinds for m in get_gazetteer().find_mentions(text)}
+    assert "Bamako" in found and "Gao region" in found and "northern Mali" in found
+    assert "Bamako airport" in found
+    assert "Keita" not in found and "Monday" not in found and "Algiers" not in found
+
+
+def test_reverse_lookup() -> None:
+    gaz = get_gazetteer()
+    near = gaz.reverse(12.61, -7.98)
+    assert near.name == "Bamako" and near.admin1 == "Bamako" and near.country == "ML"
+    assert gaz.reverse(33.89, 35.50).country == "LB"
+
+
+def test_geonames_file_with_bad_rows(session, tmp_path: Path) -> None:
+    good = [
+        "9000001",
+        "Tinykuru",
+        "Tinykuru",
+        "Tini Kuru,Tinikourou",
+        "14.5",
+        "-2.5",
+        "P",
+        "PPL",
+        "ML",
+        "",
+        "05",
+        "",
+        "",
+        "",
+        "350",
+        "",
+        "300",
+        "Africa/Bamako",
+        "2024-01-01",
+    ]
+    lines = [
+        "\t".join(good),
+        "\t".join(good[:5]),  # too few columns
+        "\t".join(["9000002", "Badlat", "Badlat", "", "abc", "1.0", *good[6:]]),
+        "\t".join(["9000003", "Farfar", "Farfar", "", "95.0", "1.0", *good[6:]]),
+        "\t".join(["9000004", "Okvillage", "Okvillage", "", "13.1", "-4.2", *good[6:]]),
+    ]
+    dump = tmp_path / "ML.txt"
+    dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    admin1 = tmp_path / "admin1CodesASCII.txt"
+    admin1.write_text("ML.05\tSegou\tSegou\t2451184\nbroken line\n", encoding="utf-8")
+    names: dict[str, str] = {}
+    a = load_geonames(session, admin1, names)
+    assert a.loaded == 1 and a.bad and a.bad[0][0] == 2
+    report = load_geonames(session, dump, names)
+    assert report.loaded == 2
+    assert [n for n, _ in report.bad] == [2, 3, 4]
+    assert "columns" in report.bad[0][1] and "number" in report.bad[1][1] and "out of range" in report.bad[2][1]
+    session.commit()
+    gaz = gazetteer_for(session)
+    hit = gaz.resolve("Tinikourou", ML)
+    assert hit is not None and hit.name == "Tinykuru" and hit.admin1 == "Segou"
+    again = load_geonames(session, dump, names)
+    assert again.loaded == 0 and again.updated == 2
+
+
+def test_own_places_stay_with_their_organisation(session, tmp_path: Path) -> None:
+    a, b = Organisation(slug="ngo-a", name="A"), Organisation(slug="ngo-b", name="B")
+    session.add_all([a, b])
+    session.flush()
+    add_place(
+        session, name="Blue Gate Compound", lat=12.62, lon=-7.98, country="ML", aliases=["BGC"], kind="office", org=a
+    )
+    csv = tmp_path / "places.csv"
+    csv.write_text(
+        "name,lat,lon,country,aliases,kind\nRiver Hotel,12.64,-8.01,ML,Hotel du Fleuve,hotel\n"
+        "Nowhere,200,1,ML,,hotel\n",
+        encoding="utf-8",
+    )
+    report = import_csv(session, csv, org=b)
+    assert report.loaded == 1 and report.bad and report.bad[0][0] == 3
+    session.commit()
+    assert gazetteer_for(session, a).resolve("Blue Gate Compound", ML) is not None
+    assert gazetteer_for(session, b).resolve("Blue Gate Compound", ML) is None
+    assert gazetteer_for(session, b).resolve("Hotel du Fleuve", ML).name == "River Hotel"
+    assert gazetteer_for(session, None).resolve("River Hotel", ML) is None
+
+
+def test_cli_search_json_and_reverse(clean_db: str) -> None:
+    runner = CliRunner()
+    out = runner.invoke(app, ["gazetteer", "search", "Nara", "--country", "ML", "--json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout)
+    assert rows[0]["country"] == "ML" and {"name", "admin1", "lat", "lon", "population", "score"} <= rows[0].keys()
+    assert rows[0]["score"] >= rows[-1]["score"]
+    rev = runner.invoke(app, ["gazetteer", "reverse", "16.77", "-3.0", "--json"])
+    assert json.loads(rev.stdout)[0]["admin1"] == "Tombouctou"
+    missing = runner.invoke(app, ["gazetteer", "search", "Blorptown"])
+    assert missing.exit_code == 1
+
+
+def test_places_api(client) -> None:
+    r = client.get("/api/places", params={"q": "Kati", "country": "ML"})
+    assert r.status_code == 200 and r.json()[0]["admin1"] == "Koulikoro"
+    geo = client.get("/api/places", params={"q": "Gao", "format": "geojson"}).json()
+    assert geo["type"] == "FeatureCollection" and geo["features"][0]["geometry"]["type"] == "Point"
+    pid = r.json()[0]["id"]
+    assert client.get(f"/api/places/{pid}").json()["name"] == "Kati"
+    assert client.get("/api/places/gn:0").status_code == 404
+    assert client.get("/api/places/reverse", params={"lat": 12.65, "lon": -8.0}).json()["country"] == "ML"
+    assert client.get("/api/places/reverse", params={"lat": 120, "lon": 0}).status_code == 422
+    made = client.post("/api/places", json={"name": "North Checkpoint", "lat": 12.7, "lon": -8.0, "country": "ML"})
+    assert made.status_code == 201
+    assert (
+        client.post("/api/places", json={"name": "X", "lat": 12.7, "lon": -8.0, "country": "MALI"}).status_code == 422
+    )
