@@ -15,7 +15,7 @@ from vedette.intake.components.lexicon import rows
 from vedette.intake.pipeline import Component, Doc, Sentence, component
 
 VERBS = {
-    "killed": r"killed|killing|kills|dead|died|deaths?|murdered|slain|massacred|executed|lost their lives|"
+    "killed": r"killed|killing|kills|shot dead|gunned down|shot and killed|dead|died|deaths?|murdered|slain|massacred|executed|lost their lives|"
     r"tués?|tuées?|tuant|morts?|décédés?|périr|ont péri|exécutés?",
     "injured": r"injur(?:ed|ing|ies)|wounded|wounding|hurt|blessés?|blessées?|blessant",
     "hostages_or_kidnapped": r"kidnapp?(?:ed|ing)|abducted|abducting|taken hostage|took (?:as many as )?(?:\d+ )?"
