@@ -10,6 +10,7 @@ export VEDETTE_VAR_DIR ?= var
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -c "from vedette.gazetteer.resolver import data_path; data_path()"
 	@touch $(STAMP)
 
 install: $(STAMP)
