@@ -39,16 +39,24 @@ NUMBERS = _number_words()
 _NUMWORD = "|".join(
     sorted((re.escape(w) for w in NUMBERS if w not in ("a", "an", "un", "une")), key=len, reverse=True)
 )
-NUM = rf"(?:\d{{1,3}}(?:[,\s]\d{{3}})+|\d+|{_NUMWORD})"
+# compound number words: "twenty-one", "vingt-deux", "vingt et un", "one hundred"
+_COMPOUND = rf"(?:{_NUMWORD})(?:(?:-|\s+et\s+|-et-)(?:{_NUMWORD}|une?|one))?"
+NUM = rf"(?:\d{{1,3}}(?:[,\s]\d{{3}})+|\d+|{_COMPOUND})"
 NOUN = r"(?:\s+(?!and\b|et\b|were\b|was\b)[\w\-.’']+){0,3}?"
 _ITEM = rf"(?:{QUAL}\s+)?(?:{NUM}){NOUN}"
 _SEP = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s+et\s+)"
 
 
 def to_int(token: str) -> int | None:
+    """Digits ("1,200") or number words, compounds included ("twenty-one" = 21, "vingt et un" = 21)."""
     token = token.strip().lower()
     if re.fullmatch(r"\d{1,3}(?:[,\s]\d{3})+|\d+", token):
         return int(re.sub(r"[,\s]", "", token))
+    if token not in NUMBERS:
+        parts = [p for p in re.split(r"-et-|\s+et\s+|-", token) if p]
+        if len(parts) == 2 and all(p in NUMBERS for p in parts):
+            a, b = NUMBERS[parts[0]], NUMBERS[parts[1]]
+            return a * b if b == 100 else a + b
     return NUMBERS.get(token)
 
 
@@ -75,7 +83,7 @@ class _Rules:
                     field,
                     "list-before-verb",
                     re.compile(
-                        rf"(?P<list>(?:{_ITEM}{_SEP})*{_ITEM})\s+"
+                        rf"(?<![\w.,])(?P<list>(?:{_ITEM}{_SEP})*{_ITEM})\s+"
                         rf"(?:(?:were|was|have been|had been|are|ont été|sont|a été|been)\s+)?(?:reportedly\s+)?{v}\b",
                         re.IGNORECASE,
                     ),
@@ -131,7 +139,9 @@ def find_counts(s: Sentence) -> dict[str, tuple[int, int, int, str]]:
     for field, rule, pat in RULES.rules:
         if field in out or field not in fields or not numbered:
             continue
-        for m in pat.finditer(text):
+        pos = 0
+        while (m := pat.search(text, pos)) is not None:
+            pos = m.start() + 1  # a rejected match may hide a good one starting later
             total, ok = 0, True
             items = re.finditer(
                 rf"(?:{QUAL}\s+)?(?P<n>{NUM})(?P<noun>{NOUN})", m.group("list"), re.IGNORECASE

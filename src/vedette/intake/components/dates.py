@@ -56,7 +56,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "year",
         re.compile(
-            rf"\b(?P<p>in|en|since|depuis|late|early|by|until|jusqu'en|from|de|of|during|pendant)\s+{_Y}\b", IC
+            rf"\b(?P<p>in|en|since|depuis|late|early|fin|début|courant|mi-|by|until|jusqu'en|from|de|of|during|pendant)\s+{_Y}\b", IC
         ),
     ),
     (
@@ -84,6 +84,10 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(r"\b(?P<w>last month|le mois dernier|earlier this month|this month|ce mois-ci)\b", IC),
     ),
 ]
+# a dateline opening a paragraph: "CITY, 17 February 2023 –", "CITY (Agency), le 3 mai 2024 -"
+DATELINE = re.compile(
+    r"^[A-ZÀ-Þ][\w’'\- ]{1,40}(?:\s*\([^)]{1,30}\))?,\s+[^\n]{0,40}?\d{4}\s*[-–—:]\s", re.MULTILINE
+)
 TIME = re.compile(
     r"(?<![\d.,])(?P<h>[01]?\d|2[0-3])(?:(?P<sep>[:h])\s?(?P<mi>[0-5]\d)|\s?h\s?(?P<mi2>[0-5]\d)|"
     r"\.(?P<mi3>[0-5]\d)(?=\s*[ap]\.?m)|\s?(?P<hh>h)\b)(?:\s*(?P<ap>[ap])\.?m\.?)?(?![\d])",
@@ -200,7 +204,7 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
         return None
     if rule == "weekday":
         wd = WEEKDAYS[g["wd"].lower()]
-        if not (g["pre"] or g["post"]) and not g["wd"][0].isupper():
+        if not (g["pre"] or g["post"]) and not g["wd"][0].isupper() and lang != "fr":
             return None
         back = (ref.weekday() - wd) % 7
         if (g["pre"] or "").strip().lower() in ("last", "the previous", "this past") or (
@@ -240,8 +244,11 @@ class Dates(Component):
                 t = _time(m)
                 if t is not None:
                     times[i] = (t, m.start(), m.end())
+        datelines = [(m.start(), m.end()) for m in DATELINE.finditer(doc.text)]
         for i, s in enumerate(doc.sentences):
             s.dates = resolve_dates(raw[i], 0, doc.lang, doc.published, year_ctx)
+            if datelines:  # the dateline's date is the document's, not the event's
+                s.dates = [d for d in s.dates if not any(a <= d.start < b for a, b in datelines)]
             explicit = [int(d.value[:4]) for d in s.dates if d.certain]
             if explicit:
                 year_ctx = explicit[-1]

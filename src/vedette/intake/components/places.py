@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from vedette.gazetteer import PlaceMatch, ResolveContext, get_gazetteer
+from vedette.intake.components.dates import DATELINE
+from vedette.intake.components.lexicon import LANG_DIR
 from vedette.intake.pipeline import Component, Doc, component
 
 SPECIFICITY = {"custom": 5, "airport": 5, "locality": 4, "city": 4, "zone": 2, "admin1": 3, "country": 1}
@@ -18,7 +20,28 @@ _SUBJECT = re.compile(r"(?:’s|'s)?\s+(?:first\s+|also\s+|then\s+|later\s+)?(?:
                       r"launched|agreed|decided|accused|claimed|confirmed|warned|sent|deployed|has|had|was|is|"
                       r"annonce|a annoncé|a déclaré|a décidé)\b")
 _AGENT = re.compile(r"\b(?:by|par)\s+(?:the\s+)?$")
+_CAPWORD = re.compile(r"\b[A-ZÀ-Þ][\w-]+")
 _WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
+# French elision before a name ("d'Arbinda", "l'Ituri") when not inside a longer name ("Côte d'Ivoire")
+_ELISION = re.compile(r"\b(?:[dlDL]|qu|jusqu)['’](?=[A-ZÀ-Þ])")
+
+
+def _features() -> re.Pattern[str] | None:
+    path = LANG_DIR / "place_features.txt"
+    words = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and ln[0] != "#"]
+    return re.compile(r"\b(?:" + "|".join(words) + r")\s+$", re.IGNORECASE) if words else None
+
+
+def mention_text(text: str) -> str:
+    """The text with French elisions before names blanked (same length), so "d'Arbinda" yields "Arbinda"."""
+
+    def blank(m: re.Match[str]) -> str:
+        before = text[max(0, m.start() - 30) : m.start()].split()
+        if before and before[-1][:1].isupper():
+            return m.group(0)  # inside a name: "Côte d'Ivoire"
+        return " " * len(m.group(0))
+
+    return _ELISION.sub(blank, text)
 
 
 @dataclass
@@ -44,15 +67,28 @@ class Places(Component):
 
     def initialize(self) -> None:
         self.gaz = get_gazetteer()
+        self.features = _features()
 
     def __call__(self, doc: Doc) -> Doc:
         gaz = self.gaz
-        mentions = gaz.find_mentions(doc.text, doc.lang)
+        mentions = gaz.find_mentions(mention_text(doc.text), doc.lang)
+        datelines = [(m.start(), m.end()) for m in DATELINE.finditer(doc.text)]
+        if self.features is not None:
+            mentions = [m for m in mentions if not self.features.search(doc.text, max(0, m.start - 20), m.start)]
         counts: Counter[str] = Counter()
         for m in mentions:
             c = gaz.resolve(m.surface)
             if c is not None and c.kind == "country":
                 counts[c.country] += 1.0
+        if not counts:  # no country named in a form the mention finder knows: "..., Haiti", "NIGER"
+            for w in set(_CAPWORD.findall(doc.text)):
+                c = gaz.country(w) if len(w) >= 4 else None
+                if c is not None and c.kind == "country" and c.country:
+                    counts[c.country] += len(re.findall(rf"\b{re.escape(w)}\b", doc.text))
+        for m in mentions:  # towns and regions speak for their country, less than its name does
+            p = gaz.resolve(m.surface)
+            if p is not None and p.country and p.kind in ("admin1", "city", "airport"):
+                counts[p.country] += 0.5 if p.kind == "admin1" or p.population >= 100_000 else 0.2
         for w in set(_WORD.findall(doc.text)):
             cc = gaz.country_for_demonym(w)
             if cc:
@@ -73,7 +109,7 @@ class Places(Component):
                 sent = next(by_sentence, None)
             if sent is None:
                 break
-            if m.start < sent.start:
+            if m.start < sent.start or any(a <= m.start < b for a, b in datelines):
                 continue
             match = gaz.resolve(m.surface, ctx)
             if match is None or not self._plausible(match, doc):

@@ -1,0 +1,72 @@
+"""Extraction quality with the shared scorer: the corpus gold and our own documents (EN + FR, several
+countries) in tests/extraction/docs (<name>.txt with expected records in <name>.jsonl)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from vedette.intake.extract import extract_path
+
+HERE = Path(__file__).resolve().parent
+DOCS = HERE / "docs"
+SHARED = HERE.parents[2] / "shared"
+SCORER = SHARED / "eval" / "score.py"
+CORPUS = SHARED / "corpus"
+
+
+def _scorer():  # noqa: ANN202
+    if not SCORER.exists():
+        pytest.skip("shared scorer not available")
+    spec = importlib.util.spec_from_file_location("vedette_shared_score", SCORER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _predict(paths: list[Path]) -> list[dict]:
+    return [r.as_schema() for p in paths for r in extract_path(p)]
+
+
+def _report(label: str, result: dict) -> None:
+    keys = ("gold", "predicted", "matched", "precision", "recall", "f1", "strict_f1", "category_accuracy",
+            "admin1_accuracy", "count_accuracy", "actor_recall", "median_km")
+    print(f"\n[{label}] " + ", ".join(f"{k}={result[k]}" for k in keys))
+    for doc, v in result["per_doc"].items():
+        print(f"  {doc}: gold {v['gold']}, predicted {v['pred']}, matched {v['matched']}")
+
+
+def _check(result: dict, f1: float, category: float, admin1: float, counts: float, km: float) -> None:
+    assert result["f1"] >= f1
+    assert (result["category_accuracy"] or 0) >= category
+    assert result["admin1_accuracy"] is None or result["admin1_accuracy"] >= admin1
+    assert result["count_accuracy"] is None or result["count_accuracy"] >= counts
+    assert result["median_km"] is None or result["median_km"] <= km
+
+
+def test_quality_on_corpus() -> None:
+    score = _scorer()
+    gold = score.load(str(CORPUS / "gold.jsonl"))
+    docs = sorted({g["doc"] for g in gold})
+    result = score.score_incidents(gold, _predict([CORPUS / d for d in docs]), 50.0)
+    _report("corpus", result)
+    _check(result, f1=0.80, category=0.85, admin1=0.90, counts=0.90, km=10.0)
+
+
+def test_quality_on_own_documents() -> None:
+    score = _scorer()
+    texts = sorted(DOCS.glob("*.txt"))
+    assert len(texts) >= 6
+    gold: list[dict] = []
+    for t in texts:
+        expected = t.with_suffix(".jsonl")
+        assert expected.exists(), f"no expected records for {t.name}"
+        gold += [json.loads(line) for line in expected.read_text(encoding="utf-8").splitlines() if line.strip()]
+    french = [t for t in texts if any(w in t.read_text(encoding="utf-8") for w in (" le ", " les ", " des "))]
+    assert len(french) * 3 >= len(texts)  # a third in French
+    result = score.score_incidents(gold, _predict(texts), 50.0)
+    _report("own documents", result)
+    _check(result, f1=0.75, category=0.85, admin1=0.90, counts=0.85, km=10.0)
