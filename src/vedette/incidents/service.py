@@ -77,13 +77,23 @@ def store_records(session: Session, document: Document, records: list[Any], extr
     """Replace this document's reports with ``records``, merging each into a matching incident."""
     old = repo.reports_of_document(session, document.id)
     touched = {r.incident_id for r in old}
+    # an analyst's split or merge survives re-extraction: the same span goes back to its locked incident
+    pinned = {}
+    for r in old:
+        inc = session.get(Incident, r.incident_id)
+        if inc is not None and inc.locked:
+            pinned[(r.span_start, r.span_end, r.record.get("category"))] = inc.id
     repo.delete_reports(session, [r.id for r in old])
     session.flush()
     result: list[Incident] = []
     for rec in records:
         data = _record_dict(rec)
+        span = data.get("span") or [0, 0]
         target = None
-        for inc in repo.candidates_near(session, data.get("country"), data.get("date")):
+        pin = pinned.get((span[0], span[1], data.get("category")))
+        if pin is not None:
+            target = session.get(Incident, pin)
+        for inc in [] if target is not None else repo.candidates_near(session, data.get("country"), data.get("date")):
             if not inc.locked and same_incident(incident_view(inc), data):
                 target = inc
                 break

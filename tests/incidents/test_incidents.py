@@ -1,0 +1,135 @@
+"""Incidents in the store: one incident reported by several documents, re-runs, manual split/merge, API."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from vedette.cli import app
+from vedette.incidents import service
+from vedette.incidents.models import Incident, Report
+from vedette.incidents.service import store_records
+from vedette.intake.models import Document
+
+
+def record(**kw) -> dict:  # noqa: ANN003
+    base = {
+        "doc": "x.txt",
+        "published": None,
+        "date": "2021-05-10",
+        "date_certain": True,
+        "time": None,
+        "place": "Townville",
+        "place_id": "gn:1",
+        "admin1": "North",
+        "country": "KE",
+        "lat": 1.0,
+        "lon": 37.0,
+        "category": "armed_conflict",
+        "killed": None,
+        "injured": None,
+        "hostages_or_kidnapped": None,
+        "actors": [],
+        "evidence": "e",
+        "span": [0, 1],
+        "provenance": {"date": {"span": [0, 1], "rule": "t"}},
+        "severity": 2,
+    }
+    base.update(kw)
+    return base
+
+
+def doc(session, name: str) -> Document:  # noqa: ANN001
+    d = Document(
+        sha256=name.ljust(64, "0")[:64],
+        origin=f"/x/{name}",
+        name=name,
+        media_type="text/plain",
+        text="some text",
+        size_bytes=9,
+    )
+    session.add(d)
+    session.flush()
+    return d
+
+
+def test_two_reports_of_one_event_make_one_incident(session) -> None:
+    a, b = doc(session, "embassy.txt"), doc(session, "news.txt")
+    store_records(session, a, [record(killed=4, actors=["unknown gunmen"])], "t")
+    store_records(
+        session,
+        b,
+        [record(date="2021-05-11", lat=1.05, place_id="gn:2", killed=5, actors=["police"], category="terrorism")],
+        "t",
+    )
+    store_records(session, b, [record(date="2021-05-11", place="Far", place_id="gn:3", lat=3.0, lon=39.0)], "t")
+    session.commit()
+    incidents = session.scalars(select(Incident).order_by(Incident.id)).all()
+    assert len(incidents) == 2  # the far one is separate; the re-extraction of news.txt replaced its report
+    first = incidents[0]
+    reports = session.scalars(select(Report).where(Report.incident_id == first.id)).all()
+    assert {r.document_id for r in reports} == {a.id}
+    assert first.killed == 4
+
+
+def test_merge_across_documents_and_idempotent_rerun(session) -> None:
+    a, b = doc(session, "a.txt"), doc(session, "b.txt")
+    store_records(session, a, [record(killed=4, actors=["unknown gunmen"])], "t")
+    store_records(session, b, [record(date="2021-05", killed=6, actors=["police"], place_id="gn:9", lat=1.1)], "t")
+    store_records(session, b, [record(date="2021-05", killed=6, actors=["police"], place_id="gn:9", lat=1.1)], "t")
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Incident)) == 1
+    inc = session.scalar(select(Incident))
+    assert session.scalar(select(func.count()).select_from(Report)) == 2
+    assert inc.date == "2021-05-10" and inc.killed == 6 and set(inc.actors) == {"unknown gunmen", "police"}
+
+
+def test_manual_split_and_merge_lock_incidents(session) -> None:
+    a, b = doc(session, "a.txt"), doc(session, "b.txt")
+    store_records(session, a, [record()], "t")
+    store_records(session, b, [record()], "t")
+    inc = session.scalar(select(Incident))
+    rep_b = session.scalar(select(Report).where(Report.document_id == b.id))
+    new = service.split(session, inc.id, rep_b.id)
+    assert new.id != inc.id and new.locked and inc.locked
+    store_records(session, b, [record()], "t")  # re-extraction keeps the analyst's split
+    assert session.scalar(select(func.count()).select_from(Incident)) == 2
+    assert session.scalar(select(Report.incident_id).where(Report.document_id == b.id)) == new.id
+    service.merge(session, inc.id, new.id)
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Incident)) == 1
+    assert session.scalar(select(func.count()).select_from(Report).where(Report.incident_id == inc.id)) == 2
+
+
+def test_ingest_extracts_and_api_filters(client, tmp_path) -> None:
+    (tmp_path / "2023-03-10_alert.txt").write_text(
+        "Security alert, March 10, 2023.\n\nOn March 8, 2023, gunmen attacked a police post in Garissa, Kenya, "
+        "killing 3 officers.\n\nOn March 9, 2023, protesters blocked the main road in Nairobi.\n",
+        encoding="utf-8",
+    )
+    from vedette.intake.service import ingest_items
+
+    report = ingest_items([str(tmp_path)])
+    assert len(report.added) == 1, report.rejected
+    all_ = client.get("/api/incidents").json()
+    assert all_["total"] >= 2
+    cats = {i["category"] for i in all_["items"]}
+    assert "civil_unrest" in cats
+    unrest = client.get("/api/incidents", params={"category": "civil_unrest"}).json()
+    assert unrest["total"] >= 1 and all(i["category"] == "civil_unrest" for i in unrest["items"])
+    assert unrest["total"] < all_["total"]
+    nairobi = client.get("/api/incidents", params={"bbox": "36.5,-1.5,37.1,-1.1"}).json()
+    assert nairobi["total"] >= 1 and all(36.5 <= i["lon"] <= 37.1 for i in nairobi["items"])
+    assert client.get("/api/incidents", params={"country": "ML"}).json()["total"] == 0
+    assert client.get("/api/incidents", params={"since": "2023-03-09"}).json()["total"] < all_["total"]
+    assert client.get("/api/incidents", params={"q": "police post"}).json()["total"] >= 1
+    assert client.get("/api/incidents", params={"bbox": "1,2,3"}).status_code == 422
+    one = all_["items"][0]["id"]
+    detail = client.get(f"/api/incidents/{one}").json()
+    assert detail["reports"][0]["document"] == "2023-03-10_alert.txt"
+    assert detail["reports"][0]["provenance"]["date"]["rule"].startswith("dates.")
+    geo = client.get("/api/incidents.geojson").json()
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) >= 2
+    assert client.get("/api/incidents/999999").status_code == 404
+    out = CliRunner().invoke(app, ["explain", str(one)])
+    assert out.exit_code == 0 and "rule" in out.output and "dates." in out.output
