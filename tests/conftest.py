@@ -54,6 +54,7 @@ def settings_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setenv("VEDETTE_DATABASE_URL", database_url)
     monkeypatch.setenv("VEDETTE_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("VEDETTE_SCHEDULER_ENABLED", "false")
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = Field(10.0, description="Timeout for one URL or feed fetch.")
     parse_timeout_s: float = Field(20.0, description="Longest time spent turning one item into text.")
     max_html_depth: int = Field(2000, description="Deepest HTML nesting accepted.")
+    scheduler_enabled: bool = Field(True, description="Run the in-process scheduler (feed polling) in `serve`.")
+    scheduler_tick_s: float = Field(30.0, description="How often the scheduler looks for due feeds.")
     feed_poll_interval_s: int = Field(900, description="Default interval between polls of a feed.")
     actor_lexicon_path: Path | None = Field(None, description="Extra actor lexicon (TSV, same columns).")
     user_agent: str = Field("Vedette/0.1 (+https://example.invalid/vedette)", description="HTTP User-Agent.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -22,7 +24,20 @@ def create_app() -> FastAPI:
     from vedette.incidents.flows import install
 
     install()
-    app = FastAPI(title="Vedette", version=__version__, description="Crisis-response operations centre API.")
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from vedette.jobs.scheduler import start_scheduler
+
+        scheduler = start_scheduler()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+
+    app = FastAPI(
+        title="Vedette", version=__version__, description="Crisis-response operations centre API.", lifespan=lifespan
+    )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(VedetteError)
