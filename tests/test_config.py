@@ -34,3 +34,9 @@ def test_secret_key_is_not_printed() -> None:
     s = Settings(secret_key="very-secret-value")
     assert "very-secret-value" not in repr(s)
     assert "very-secret-value" not in str(s.model_dump())
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [f"VEDETTE_{name.upper()}" for name in Settings.model_fields if f"VEDETTE_{name.upper()}" not in readme]
+    assert missing == [], f"settings missing from README: {missing}"
