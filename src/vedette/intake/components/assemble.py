@@ -68,7 +68,9 @@ class Assemble(Component):
         prev_index = -1
         records: list[IncidentRecord] = []
         for index, s in enumerate(doc.sentences):
-            own = [d for d in s.dates if len(d.value) >= 7]
+            own = [d for d in s.dates if len(d.value) >= 7] or [
+                d for d in s.dates if d.certain and d.rule != "dates.year" or d.text[:3].lower() in _YEAR_EVENT
+            ]
             if own and any(d.certain or len(d.value) == 10 for d in own):
                 last_dated = own[-1]
             if self._heading(s):
@@ -78,12 +80,13 @@ class Assemble(Component):
             same_para = prev is not None and prev[0].paragraph == s.paragraph and bool(prev[1])
             if decided is None or decided[2] < MIN_WEIGHT:
                 follows = prev is not None and bool(prev[1]) and prev_index == index - 1
-                if (same_para or follows) and not own:
+                if (same_para or follows) and not own and not (s.skip or "").startswith("advice"):
                     self._fold(prev[1], s)
                 continue
             if s.skip and (s.skip.startswith("advice") or not any(d.certain for d in own)):
                 continue
             category, cue, _ = decided
+            category, cue = _crowd(s, hits, category, cue)
             cue_pos = max((h for h in hits if h[0] == category), key=lambda h: h[1])[3]
             stamped = bool(_LOG_STAMP.match(s.text))
             dates = own[1:] if stamped and len(own) > 1 else own  # a log stamp is when it was reported
@@ -195,7 +198,9 @@ class Assemble(Component):
         best = [p for p in places if p.specificity == top]
         if top >= 4:
             seen, out = set(), []
-            for p in best:
+            for k, p in enumerate(best):
+                if k and _route_end(s, best[k - 1], p):
+                    continue  # "the road between X and Y": one place, the first
                 if p.match.id not in seen:
                     seen.add(p.match.id)
                     out.append(p)
@@ -312,10 +317,40 @@ class Assemble(Component):
 
     def _fold(self, records: list, s: Sentence) -> None:
         for rec in records:
+            if rec.time is None and s.time is not None:
+                rec.time = s.time[0]
+                rec.provenance["time"] = {"span": [s.time[1], s.time[2]], "rule": "dates.time-in-follow-up",
+                                          "text": s.time[0]}
             rec.evidence = f"{rec.evidence} [...] {s.text}"
             rec.span = (rec.span[0], s.end)
             self._apply(rec, s)
             self._terrorism(rec, s)
+
+
+_CROWD_RULES = ("actors.crowd", "actors.foule")
+_YEAR_EVENT = ("fin", "déb", "lat", "ear", "mid", "cou", "mi-", "in ", "en ")  # "late 2012", "fin 2022", "in 2019"
+_BETWEEN = re.compile(r"\b(?:between|entre)\s+(?:the\s+|les\s+)?(?:towns?\s+of\s+|villes?\s+de\s+)?$", re.IGNORECASE)
+
+
+def _crowd(s: Sentence, hits: list, category: str, cue: str) -> tuple[str, str]:
+    """Protesters who 'attack' or 'clash' are unrest, criminal gangs who do are crime, not armed conflict."""
+    if category not in ("armed_conflict", "terrorism"):
+        return category, cue
+    gang = [h for h in hits if h[0] == "crime" and "gang" in h[2].lower()]
+    if gang and not any("jihadist" in a[3] for a in s.actors):
+        return "crime", gang[0][2]
+    if not any(a[3] in _CROWD_RULES for a in s.actors):
+        return category, cue
+    unrest = [h for h in hits if h[0] == "civil_unrest"]
+    if not unrest:
+        return category, cue
+    return "civil_unrest", max(unrest, key=lambda h: h[1])[2]
+
+
+def _route_end(s: Sentence, a, b) -> bool:  # noqa: ANN001
+    """``b`` closes "between ``a`` and ``b``"."""
+    gap = s.text[a.end - s.start : b.start - s.start]
+    return bool(re.fullmatch(r"\s+(?:and|et)\s+", gap)) and bool(_BETWEEN.search(s.text[: a.start - s.start]))
 
 
 def _listed_together(s: Sentence, a: DateValue, b: DateValue) -> bool:

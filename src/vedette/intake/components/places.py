@@ -85,7 +85,11 @@ class Places(Component):
                 c = gaz.country(w) if len(w) >= 4 else None
                 if c is not None and c.kind == "country" and c.country:
                     counts[c.country] += len(re.findall(rf"\b{re.escape(w)}\b", doc.text))
+        starts = {s.start for s in doc.sentences}
+        initial = {m.start for m in mentions if m.start in starts and " " not in m.surface}
         for m in mentions:  # towns and regions speak for their country, less than its name does
+            if m.start in initial:
+                continue  # "Mobile phone services ...": capitalised only because it opens the sentence
             p = gaz.resolve(m.surface)
             if p is not None and p.country and p.kind in ("admin1", "city", "airport"):
                 counts[p.country] += 0.5 if p.kind == "admin1" or p.population >= 100_000 else 0.2
@@ -113,6 +117,8 @@ class Places(Component):
                 continue
             match = gaz.resolve(m.surface, ctx)
             if match is None or not self._plausible(match, doc):
+                continue
+            if m.start in initial and match.kind != "country" and doc.countries.get(match.country or "", 0) < 0.6:
                 continue
             if match.kind == "country" and (_SUBJECT.match(doc.text, m.end) or _AGENT.search(doc.text, 0, m.start)):
                 continue  # "France announced ...": the country acts here, it is not where things happen
