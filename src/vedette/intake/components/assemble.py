@@ -78,6 +78,8 @@ class Assemble(Component):
             hits, background = self._weighted(s)
             decided = decide(hits)
             same_para = prev is not None and prev[0].paragraph == s.paragraph and bool(prev[1])
+            if decided is not None and decided[2] < MIN_WEIGHT and _armed_actor_on_a_day(s, own):
+                decided = (decided[0], decided[1], MIN_WEIGHT)  # "On 3 May 2021, French troops captured X"
             if decided is None or decided[2] < MIN_WEIGHT:
                 follows = prev is not None and bool(prev[1]) and prev_index == index - 1
                 if (same_para or follows) and not own and not (s.skip or "").startswith("advice"):
@@ -86,6 +88,7 @@ class Assemble(Component):
             if s.skip and (s.skip.startswith("advice") or not any(d.certain for d in own)):
                 continue
             category, cue, _ = decided
+            category, cue = _nearest_to_date(hits, own, category, cue)
             category, cue = _crowd(s, hits, category, cue)
             cue_pos = max((h for h in hits if h[0] == category), key=lambda h: h[1])[3]
             stamped = bool(_LOG_STAMP.match(s.text))
@@ -345,6 +348,33 @@ def _crowd(s: Sentence, hits: list, category: str, cue: str) -> tuple[str, str]:
     if not unrest:
         return category, cue
     return "civil_unrest", max(unrest, key=lambda h: h[1])[2]
+
+
+_ARMED_RULES = ("actors.national-forces", "actors.country-forces", "actors.forces-nationales",
+                "actors.lexicon.jihadist", "actors.lexicon.group", "actors.unknown", "actors.inconnus")
+
+
+def _armed_actor_on_a_day(s: Sentence, own: list[DateValue]) -> bool:
+    """A weak cue still reports an event when an armed actor acts on a stated day."""
+    return any(a[3] in _ARMED_RULES for a in s.actors) and any(d.certain and len(d.value) == 10 for d in own)
+
+
+def _nearest_to_date(hits: list, own: list[DateValue], category: str, cue: str) -> tuple[str, str]:
+    """Between categories of equal weight, the one whose cue stands nearest the sentence's date."""
+    if not own:
+        return category, cue
+    totals: dict[str, float] = {}
+    for h in hits:
+        totals[h[0]] = totals.get(h[0], 0.0) + h[1]
+    tied = [c for c, w in totals.items() if w == totals.get(category)]
+    if len(tied) < 2:
+        return category, cue
+
+    def distance(h: tuple) -> int:
+        return min(abs(h[3] - d.start) for d in own)
+
+    best = min((h for h in hits if h[0] in tied), key=distance)
+    return best[0], best[2]
 
 
 def _route_end(s: Sentence, a, b) -> bool:  # noqa: ANN001
