@@ -93,11 +93,18 @@ class Assemble(Component):
             cue_pos = max((h for h in hits if h[0] == category), key=lambda h: h[1])[3]
             stamped = bool(_LOG_STAMP.match(s.text))
             dates = own[1:] if stamped and len(own) > 1 else own  # a log stamp is when it was reported
+            follows = prev is not None and bool(prev[1]) and prev_index == index - 1
             if dates:
                 when = min(dates, key=lambda d: abs(d.start - cue_pos))
+            elif follows and any(r.category == category for r in prev[1]) and not (
+                {p.match.id for p in s.places if p.specificity >= 4} - {r.place_id for r in prev[1]}
+            ):
+                self._fold(prev[1], s)  # the same event, told on: "The soldiers ... seized the palace"
+                continue
             elif same_para:
                 new_places = {p.match.id for p in s.places} - {r.place_id for r in prev[1]}
-                if not any(p.specificity >= 4 for p in s.places if p.match.id in new_places):
+                other_event = decided[2] >= 2 * MIN_WEIGHT and all(r.category != category for r in prev[1])
+                if not other_event and not any(p.specificity >= 4 for p in s.places if p.match.id in new_places):
                     self._fold(prev[1], s)
                     continue
                 first = prev[1][0]
@@ -133,6 +140,10 @@ class Assemble(Component):
     def _weighted(s: Sentence) -> tuple[list[tuple[str, float, str, int]], tuple[int, int] | None]:
         """Cues in a background clause ("Following the coup, ...", "..., after X killed Y") count for less,
         unless that clause carries its own date and nothing else in the sentence is an event."""
+        s_categories = [
+            (c, w * 0.3 if _REFERENCE.search(s.text, 0, pos - s.start) else w, cue, pos)
+            for c, w, cue, pos in s.categories
+        ]
         span = None
         m = _LEAD_BACKGROUND.match(s.text)
         if m:
@@ -142,15 +153,15 @@ class Assemble(Component):
             if m:
                 span = (s.start + m.start(), s.end)
         if span is None:
-            return s.categories, None
+            return s_categories, None
         weighted = [
             (c, w * (0.4 if span[0] <= pos < span[1] and c != "transport_disruption" else 1.0), cue, pos)
-            for c, w, cue, pos in s.categories
+            for c, w, cue, pos in s_categories
         ]
         best = decide(weighted)
         dated_clause = any(span[0] <= d.start < span[1] and len(d.value) >= 7 for d in s.dates)
         if (best is None or best[2] < MIN_WEIGHT) and dated_clause:
-            return s.categories, None
+            return s_categories, None
         return weighted, span
 
     def _records(self, doc, s, category, cue, when, date_rule, main, cls, background=None):  # noqa: ANN001, ANN202
@@ -330,7 +341,13 @@ class Assemble(Component):
             self._terrorism(rec, s)
 
 
-_CROWD_RULES = ("actors.crowd", "actors.foule")
+# "during the coup", "after the attack", "pendant le coup d'État": a reference to an event told elsewhere
+_REFERENCE = re.compile(
+    r"\b(?:during|after|following|since|before|amid|despite|analysis on|report on|lors|pendant|après|depuis|avant|"
+    r"malgré|suite à)\s+(?:the|this|that|la|le|l['’]|les|ce|cette)\s*(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+_CROWD_RULES = ("actors.crowd", "actors.foule", "actors.supporters")
 _YEAR_EVENT = ("fin", "déb", "lat", "ear", "mid", "cou", "mi-", "in ", "en ")  # "late 2012", "fin 2022", "in 2019"
 _BETWEEN = re.compile(r"\b(?:between|entre)\s+(?:the\s+|les\s+)?(?:towns?\s+of\s+|villes?\s+de\s+)?$", re.IGNORECASE)
 

@@ -19,18 +19,25 @@ _CONTINUES = re.compile(
 def join_lines(text: str) -> str:
     """Join a line to the next when the sentence visibly goes on (even across a blank line)."""
     lines = [ln.rstrip() for ln in text.split("\n")]
+    body = [ln for ln in lines if len(ln.strip()) >= 30]
+    # hard-wrapped text: most long lines stop mid-sentence, so a long line goes on even before a capital
+    wrapped = len(body) >= 4 and sum(not _ENDS_SENTENCE.search(ln) for ln in body) >= 0.6 * len(body)
     out: list[str] = []
     pending_blank = False
+    last_len = 0
     for line in lines:
         stripped = line.strip()
         if not stripped:
             pending_blank = True
             continue
+        prev_len, last_len = last_len, len(stripped)
         if out and out[-1]:
             prev = out[-1]
             starts_lower = stripped[0].islower()
             bullet = stripped[:2] in ("* ", "- ", "• ")
-            goes_on = not _ENDS_SENTENCE.search(prev) and (starts_lower or _CONTINUES.search(prev))
+            goes_on = not _ENDS_SENTENCE.search(prev) and (
+                starts_lower or _CONTINUES.search(prev) or (wrapped and prev_len >= 30)
+            )
             if not bullet and (
                 goes_on or (not pending_blank and not _ENDS_SENTENCE.search(prev) and starts_lower)
             ):

@@ -70,6 +70,8 @@ ABBREVIATIONS = {
     "al",
 }
 _BOUNDARY = re.compile(r"([.!?…]+)([\"”»’)]*)\s+(?=[\"“«(]?[A-ZÀ-ÖØ-Þ0-9])")
+# a sentence may open lower-case ("red24 now advises ...") after a plain word of three letters or more
+_LOWER_BOUNDARY = re.compile(r"(?<=[a-zà-ÿ]{3})(\.)()\s+(?=[a-z][\w-]{2,}\s)")
 _LOG_ENTRY = re.compile(r"(?<=[.!?\"”])\s+(?=\d{1,2}\s+[A-Za-zéû]+\s+(?:\d{4}\s+)?\d{1,2}[:h.]\d{2}\s*:)")
 
 
@@ -89,6 +91,10 @@ def split_paragraph(text: str, offset: int) -> list[tuple[int, int]]:
         if m.group(1) == "." and re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
             continue  # U.S. / e.g.
         cuts.append(m.end(2) + (len(m.group(0)) - len(m.group(1)) - len(m.group(2))))
+    for m in _LOWER_BOUNDARY.finditer(text):
+        word = re.search(r"([\w.]+)$", text[: m.start(1)])
+        if word and word.group(1).lower() not in ABBREVIATIONS and "." not in word.group(1):
+            cuts.append(m.end())
     for m in _LOG_ENTRY.finditer(text):
         cuts.append(m.end())
     cuts = sorted(set(cuts)) + [len(text)]
