@@ -44,7 +44,11 @@ _COMPOUND = rf"(?:{_NUMWORD})(?:(?:-|\s+et\s+|-et-)(?:{_NUMWORD}|une?|one))?"
 NUM = rf"(?:\d{{1,3}}(?:[,\s]\d{{3}})+|\d+|{_COMPOUND})"
 NOUN = r"(?:\s+(?!and\b|et\b|were\b|was\b)[\w\-.’']+){0,3}?"
 _ITEM = rf"(?:{QUAL}\s+)?(?:{NUM}){NOUN}"
+_WHEN = r"(?:(?:hier|avant-hier|yesterday|overnight|ce matin|this morning|cette nuit|last night)\s+)?"
 _SEP = r"(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s+et\s+)"
+
+
+_ITEM_RE = re.compile(rf"(?:{QUAL}\s+)?(?P<n>{NUM})(?P<noun>{NOUN})", re.IGNORECASE)
 
 
 def to_int(token: str) -> int | None:
@@ -73,7 +77,7 @@ class _Rules:
                     field,
                     "verb-then-list",
                     re.compile(
-                        rf"\b{v}\s+(?:of\s+|de\s+)?(?P<list>(?:{_ITEM}{_SEP})*{_ITEM})(?!\w)", re.IGNORECASE
+                        rf"\b{v}\s+{_WHEN}(?:of\s+|de\s+)?(?P<list>(?:{_ITEM}{_SEP})*{_ITEM})(?!\w)", re.IGNORECASE
                     ),
                 )
             )
@@ -143,13 +147,12 @@ def find_counts(s: Sentence) -> dict[str, tuple[int, int, int, str]]:
         while (m := pat.search(text, pos)) is not None:
             pos = m.start() + 1  # a rejected match may hide a good one starting later
             total, ok = 0, True
-            items = re.finditer(
-                rf"(?:{QUAL}\s+)?(?P<n>{NUM})(?P<noun>{NOUN})", m.group("list"), re.IGNORECASE
-            )
+            lst = m.group("list")
+            items = list(_ITEM_RE.finditer(lst))
             before = text[max(0, m.start() - 12) : m.start()]
-            if _MONTH_BEFORE.search(before) and m.group("list")[:1].isdigit():
+            if _MONTH_BEFORE.search(before) and lst[:1].isdigit():
                 continue
-            for it in items:
+            for k, it in enumerate(items):
                 if _NOT_PEOPLE.search(it.group(0)) or re.fullmatch(r"(?:19|20)\d\d", it.group("n")):
                     ok = False
                     break
@@ -157,7 +160,9 @@ def find_counts(s: Sentence) -> dict[str, tuple[int, int, int, str]]:
                 if n is None:
                     ok = False
                     break
-                total += n
+                tail = lst[it.end("n") : items[k + 1].start() if k + 1 < len(items) else len(lst)]
+                other = [f for f, p in RULES.verb_any.items() if f != field and p.search(tail)]
+                total = 0 if other else total + n  # "12 morts et 21 blessés": the dead are not the wounded
             if ok and total:
                 if field == "hostages_or_kidnapped" and "arrested" in m.group(0).lower() and total < 2:
                     continue

@@ -1,0 +1,189 @@
+"""Unit tests of the extraction components, each alone (texts written for these tests)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from vedette.errors import BadInput
+from vedette.intake.components.clean import join_lines
+from vedette.intake.components.counts import find_counts, to_int
+from vedette.intake.components.dates import find_dates, find_times
+from vedette.intake.components.sentences import split_paragraph
+from vedette.intake.extract import SCHEMA_KEYS, extract_doc, extract_text
+from vedette.intake.pipeline import REGISTRY, Component, Doc, Pipeline, Sentence
+
+
+def sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in split_paragraph(text, 0)]
+
+
+def dates(text: str, lang: str = "en", ref: date | None = None, year: int | None = None) -> list[tuple[str, bool]]:
+    return [(d.value, d.certain) for d in find_dates(text, 0, lang, ref, year)]
+
+
+def counts(text: str) -> dict[str, int]:
+    return {k: v[0] for k, v in find_counts(Sentence(0, len(text), text, 0)).items()}
+
+
+# sentences ---------------------------------------------------------------------------------------------
+
+def test_sentences_keep_abbreviations_initials_and_decimals() -> None:
+    text = ("The U.S. Embassy met Gen. Diallo at St. Louis at 3 p.m. on Friday. J. R. Okafor said 2.5 tonnes "
+            "of aid arrived. Le président a parlé.")
+    assert sentences(text) == [
+        "The U.S. Embassy met Gen. Diallo at St. Louis at 3 p.m. on Friday.",
+        "J. R. Okafor said 2.5 tonnes of aid arrived.",
+        "Le président a parlé.",
+    ]
+
+
+def test_sentences_split_timestamped_log_lines() -> None:
+    text = "3 May 08:10: Shots near the port. 3 May 09:45: Roads reopened."
+    assert sentences(text) == ["3 May 08:10: Shots near the port.", "3 May 09:45: Roads reopened."]
+
+
+def test_clean_joins_hard_wrapped_lines_and_keeps_headings() -> None:
+    raw = "Flash report\n\nGunmen attacked a convoy near\n\nthe town on Monday, officials\nsaid.\n\nNext item."
+    assert join_lines(raw).split("\n") == [
+        "Flash report", "", "Gunmen attacked a convoy near the town on Monday, officials said.", "", "Next item."
+    ]
+
+
+# dates and times -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("on August 9, 2020 and 9 August 2020", "en", [("2020-08-09", True), ("2020-08-09", True)]),
+        ("le 3 février 2012 à Gao", "fr", [("2012-02-03", True)]),
+        ("le 4/12/2023", "fr", [("2023-12-04", True)]),
+        ("on 4/12/2023", "en", [("2023-04-12", True)]),
+        ("in January 2012", "en", [("2012-01", True)]),
+        ("en juillet 2023", "fr", [("2023-07", True)]),
+        ("late 2012", "en", [("2012", True)]),
+        ("fin 2022", "fr", [("2022", True)]),
+    ],
+)
+def test_absolute_and_partial_dates(text: str, lang: str, expected: list) -> None:
+    assert dates(text, lang) == expected
+
+
+def test_relative_dates_resolve_against_the_document_date_and_are_not_certain() -> None:
+    ref = date(2024, 5, 17)  # a Friday
+    assert dates("on Wednesday", "en", ref) == [("2024-05-15", False)]
+    assert dates("Saturday morning", "en", ref) == [("2024-05-11", False)]
+    assert dates("mercredi dernier", "fr", ref) == [("2024-05-15", False)]
+    assert dates("the previous Friday", "en", ref) == [("2024-05-10", False)]
+    assert dates("yesterday", "en", ref) == [("2024-05-16", False)]
+    assert dates("hier", "fr", ref) == [("2024-05-16", False)]
+    assert dates("last month", "en", ref) == [("2024-04", False)]
+
+
+def test_year_less_dates_take_the_running_year() -> None:
+    assert dates("On June 9, troops moved.", "en", None, 2020) == [("2020-06-09", False)]
+    assert dates("Le 4 septembre, des combats.", "fr", None, 2022) == [("2022-09-04", False)]
+    # a November date in a February message is last November
+    assert dates("on November 25", "en", date(2012, 2, 2), 2012) == [("2011-11-25", False)]
+
+
+def test_times() -> None:
+    assert [t for t, _, _ in find_times("at 07:55, 6.45 pm, 4 h 30 and 14h")] == ["07:55", "18:45", "04:30", "14:00"]
+
+
+# counts ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The ambush killed four U.S. soldiers and four Nigerien soldiers.", {"killed": 8}),
+        ("At least 15 soldiers and three civilians were killed.", {"killed": 18}),
+        ("Gunmen killed at least 14 villagers.", {"killed": 14}),
+        ("More than 150 people were abducted.", {"hostages_or_kidnapped": 150}),
+        ("Dozens of people were killed.", {}),
+        ("Des dizaines de civils ont été tués.", {}),
+        ("L'attaque a fait douze morts et vingt et un blessés.", {"killed": 12, "injured": 21}),
+        ("Gunmen killed twenty-one farmers.", {"killed": 21}),
+        ("Au moins 25 personnes ont été enlevées.", {"hostages_or_kidnapped": 25}),
+        ("The army deployed 1,200 troops; 40 percent of residents fled.", {}),
+        ("In March 2019 12 people were killed.", {"killed": 12}),
+    ],
+)
+def test_counts(text: str, expected: dict) -> None:
+    assert counts(text) == expected
+
+
+def test_number_words() -> None:
+    assert (to_int("twenty-one"), to_int("vingt-deux"), to_int("1,200"), to_int("douze")) == (21, 22, 1200, 12)
+
+
+# whole pipeline: categories, places, actors, assembly -------------------------------------------------
+
+def test_category_cue_is_kept_and_attack_that_closes_an_airport_gives_two_incidents() -> None:
+    text = ("Nairobi, 12 March 2024 - On Monday, militants attacked a police post in Garissa, killing three "
+            "officers. Flights to Wajir airport were suspended on 11 March 2024.")
+    recs = extract_text(text, "kenya_2024-03-12.txt")
+    cats = sorted(r.category for r in recs)
+    assert "transport_disruption" in cats and ("armed_conflict" in cats or "terrorism" in cats)
+    attack = next(r for r in recs if r.category != "transport_disruption")
+    assert attack.date == "2024-03-11" and attack.date_certain is False and attack.killed == 3
+    assert attack.place == "Garissa" and attack.country == "KE"
+    assert attack.category_cue and attack.provenance["date"]["rule"].startswith("dates.")
+
+
+def test_french_unknown_gunmen_and_relative_day() -> None:
+    text = ("Niamey, le 9 mai 2024 – Des hommes armés non identifiés ont enlevé hier deux humanitaires "
+            "près de Tillabéri.")
+    recs = extract_text(text, "niger.txt")
+    assert len(recs) == 1
+    r = recs[0]
+    assert (r.category, r.date, r.hostages_or_kidnapped, r.country) == ("kidnapping", "2024-05-08", 2, "NE")
+    assert "hommes armés non identifiés" in r.actors
+
+
+def test_national_forces_become_armed_forces_actor() -> None:
+    recs = extract_text("On 2 June 2021, Somali troops clashed with al-Shabaab fighters near Baidoa.", "so.txt")
+    assert recs and {"Somali armed forces", "al-Shabaab"} <= set(recs[0].actors)
+
+
+def test_advice_and_hypothetical_sentences_are_not_incidents() -> None:
+    text = ("Travellers should avoid Bunia. Armed groups may attack convoys on the road to Beni. "
+            "The embassy advises staff to stay indoors.")
+    assert extract_text(text, "advice.txt", published=date(2024, 1, 5)) == []
+
+
+def test_no_date_no_place_still_yields_what_it_can_uncertain() -> None:
+    recs = extract_text("Protesters burned tyres and looted shops.", "bare.txt", published=date(2024, 1, 5))
+    assert len(recs) == 1 and recs[0].date == "2024-01-05" and recs[0].date_certain is False
+    assert recs[0].provenance["date"]["rule"] == "assemble.document-date"
+
+
+def test_schema_shape_and_bad_input() -> None:
+    recs = extract_text("On 3 May 2023, a car bomb exploded in Mogadishu, killing 5 people.", "x.txt")
+    assert list(recs[0].as_schema()) == list(SCHEMA_KEYS)
+    json.dumps(recs[0].as_schema())
+    with pytest.raises(BadInput):
+        extract_text("   \n", "empty.txt")
+
+
+def test_pipeline_checks_requirements_and_accepts_new_components() -> None:
+    with pytest.raises(ValueError):
+        Pipeline(("assemble",))
+
+    class Tagger(Component):
+        requires = ("text",)
+        assigns = ("meta",)
+
+        def __call__(self, doc: Doc) -> Doc:
+            doc.meta["tagged"] = True
+            return doc
+
+    REGISTRY["test-tagger"] = Tagger
+    try:
+        doc = Pipeline(("clean", "test-tagger"))(Doc(raw="Some text.", name="t.txt"))
+        assert doc.meta["tagged"] and doc.text == "Some text."
+    finally:
+        REGISTRY.pop("test-tagger")
+    assert extract_doc("Gunmen attacked Goma on 3 May 2023.", "d.txt").lang == "en"
