@@ -29,7 +29,7 @@ import re
 import shutil
 import sqlite3
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -164,18 +164,7 @@ class PlaceMatch:
     why: str
 
     def as_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "kind": self.kind,
-            "country": self.country,
-            "admin1": self.admin1,
-            "lat": self.lat,
-            "lon": self.lon,
-            "population": self.population,
-            "score": round(self.score, 3),
-            "why": self.why,
-        }
+        return {**asdict(self), "score": round(self.score, 3)}
 
 
 @dataclass

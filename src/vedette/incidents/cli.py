@@ -9,21 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from vedette.intake.extract import SCHEMA_KEYS
+
 out = Console()
-FIELDS = (
-    "date",
-    "time",
-    "place",
-    "admin1",
-    "country",
-    "lat",
-    "lon",
-    "category",
-    "killed",
-    "injured",
-    "hostages_or_kidnapped",
-    "actors",
-)
+FIELDS = tuple(k for k in SCHEMA_KEYS if k not in ("doc", "published", "evidence"))
 
 
 def register(app: typer.Typer) -> None:
