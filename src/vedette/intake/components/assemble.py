@@ -368,7 +368,7 @@ def _crowd(s: Sentence, hits: list, category: str, cue: str) -> tuple[str, str]:
 
 
 _ARMED_RULES = ("actors.national-forces", "actors.country-forces", "actors.forces-nationales",
-                "actors.lexicon.jihadist", "actors.lexicon.group", "actors.unknown", "actors.inconnus")
+                "actors.lexicon.jihadist", "actors.lexicon.group", "actors.lexicon.forces", "actors.unknown", "actors.inconnus")
 
 
 def _armed_actor_on_a_day(s: Sentence, own: list[DateValue]) -> bool:

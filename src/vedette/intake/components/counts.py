@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from vedette.intake.components.lexicon import rows
+from vedette.intake.components.dates import MONTHS
+from vedette.intake.components.lexicon import rows, trie_regex
 from vedette.intake.pipeline import Component, Doc, Sentence, component
 
 VERBS = {
@@ -100,7 +101,11 @@ class _Rules:
         )
         self.single = re.compile(
             r"\b(?:an?|one)\s+(?:[A-Z][\w\-]*\s+)?(?:national|citizen|soldier|civilian|tourist|aid worker|"
-            r"journalist|priest|man|woman)\s+(?:was|has been)\s+(?P<verb>killed|kidnapped|abducted|injured|wounded)"
+            r"journalist|priest|man|woman|peacekeeper|police officer|policeman)\s+(?:was|has been)\s+"
+            r"(?P<verb>killed|kidnapped|abducted|injured|wounded)"
+            r"|\b(?:un|une)\s+(?:casque bleu|soldat|militaire|civil|civile|gendarme|policier|humanitaire|journaliste|"
+            r"prêtre|ressortissant(?:e)?\s+\w+|touriste|enseignant(?:e)?|homme|femme)\s+(?:a|aurait)\s+été\s+"
+            r"(?P<verbfr>tuée?|blessée?|enlevée?|kidnappée?)\b"
         )
         self.named = re.compile(
             r"\b(?:killing|killed|neutrali[sz]ed|the death of|la mort de|tuant)\s+(?!(?:at|more|some|about|over)\b)"
@@ -109,12 +114,9 @@ class _Rules:
 
 
 RULES: _Rules | None = None
-_MONTH_BEFORE = re.compile(
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
-    r"novembre|décembre)\s*$",
-    re.IGNORECASE,
-)
+_MONTHS = trie_regex({m for m in MONTHS if len(m) > 3})  # month names from lang/*/dates.tsv
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
+_MONTH_WORD = re.compile(rf"\b(?:{_MONTHS})\b", re.IGNORECASE)
 _VERB_FIELD = {
     "kidnapped": "hostages_or_kidnapped",
     "abducted": "hostages_or_kidnapped",
@@ -122,6 +124,13 @@ _VERB_FIELD = {
     "killed": "killed",
     "injured": "injured",
     "wounded": "injured",
+    "tué": "killed",
+    "tuée": "killed",
+    "blessé": "injured",
+    "blessée": "injured",
+    "enlevé": "hostages_or_kidnapped",
+    "enlevée": "hostages_or_kidnapped",
+    "kidnappé": "hostages_or_kidnapped",
 }
 _NOT_PEOPLE = re.compile(
     r"\b(?:percent|per cent|%|years?|months?|days?|hours?|km|kilomet\w+|miles?|dollars?|"
@@ -161,6 +170,9 @@ def find_counts(s: Sentence) -> dict[str, tuple[int, int, int, str]]:
                     ok = False
                     break
                 tail = lst[it.end("n") : items[k + 1].start() if k + 1 < len(items) else len(lst)]
+                if _MONTH_WORD.search(tail):
+                    total = 0  # "Le 22 juillet, six civils ...": a day of the month is no count
+                    continue
                 other = [f for f, p in RULES.verb_any.items() if f != field and p.search(tail)]
                 total = 0 if other else total + n  # "12 morts et 21 blessés": the dead are not the wounded
             if ok and total:
@@ -173,7 +185,7 @@ def find_counts(s: Sentence) -> dict[str, tuple[int, int, int, str]]:
         n = len(re.findall(r"\b(?:an?|one)\s", m.group("list"), re.IGNORECASE))
         out.setdefault(field, (n, s.start + m.start(), s.start + m.end(), "counts.a-list"))
     for m in RULES.single.finditer(text):
-        field = _VERB_FIELD[m.group("verb").lower()]
+        field = _VERB_FIELD[(m.group("verb") or m.group("verbfr")).lower()]
         out.setdefault(field, (1, s.start + m.start(), s.start + m.end(), "counts.single-person"))
     if "killed" not in out:
         m = RULES.named.search(text)
