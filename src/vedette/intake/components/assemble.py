@@ -69,8 +69,8 @@ class Assemble(Component):
         records: list[IncidentRecord] = []
         for index, s in enumerate(doc.sentences):
             own = [d for d in s.dates if len(d.value) >= 7] or [
-                d for d in s.dates if d.certain and d.rule != "dates.year" or d.text[:3].lower() in _YEAR_EVENT
-            ]
+                d for d in s.dates if d.start - s.start <= 12 and d.text[:3].lower() in _YEAR_EVENT
+            ]  # a year alone dates an entry only when it opens it: "In 2019, ...", "Fin 2022, ..."
             if own and any(d.certain or len(d.value) == 10 for d in own):
                 last_dated = own[-1]
             if self._heading(s):
