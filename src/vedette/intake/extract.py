@@ -84,8 +84,18 @@ def extract_text(
 
 
 def extract_path(path: str | Path) -> list[IncidentRecord]:
-    from vedette.intake.readers import read_path
+    """Incidents in a file (any format the intake readers know; plain UTF-8 text without them).
 
+    Raises ``BadInput`` for empty, unreadable or malformed documents."""
     path = Path(path)
+    try:
+        from vedette.intake.readers import read_path
+    except ImportError:  # pragma: no cover - readers ship with the package
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadInput(f"cannot read document: {exc}", item=path.name) from exc
+        return extract_text(text, path.name)
     read = read_path(path)
-    return extract_text(read.text, path.name, read.published, read.language)
+    published = read.published if isinstance(read.published, date | datetime) else None
+    return extract_text(read.text, path.name, published, read.language)
