@@ -38,7 +38,7 @@ def _load_lexicon(extra: str | None) -> tuple[dict[str, tuple[str, str]], re.Pat
                 aliases[a.strip()] = (parts[0].strip(), parts[1].strip())
     if not aliases:
         return aliases, None
-    return aliases, re.compile(r"(?<![\w-])(?:" + trie_regex(set(aliases)) + r")(?![\w-])")
+    return aliases, re.compile(r"(?<![\w-])(?:" + trie_regex(set(aliases)) + r")(?![\w]|-(?!linked|affiliated|backed|aligned|allied|led)\w)")
 
 
 def _demonyms() -> dict[str, str]:

@@ -16,9 +16,22 @@ from vedette.intake.components.lexicon import LANG_DIR
 from vedette.intake.pipeline import Component, Doc, component
 
 SPECIFICITY = {"custom": 5, "airport": 5, "locality": 4, "city": 4, "zone": 2, "admin1": 3, "country": 1}
-_SUBJECT = re.compile(r"(?:’s|'s)?\s+(?:first\s+|also\s+|then\s+|later\s+)?(?:announced|said|stated|declared|"
-                      r"launched|agreed|decided|accused|claimed|confirmed|warned|sent|deployed|has|had|was|is|"
-                      r"annonce|a annoncé|a déclaré|a décidé)\b")
+_SUBJECT = re.compile(
+    r"(?:’s|'s)?\s+(?:first\s+|also\s+|then\s+|later\s+)?(?:announced|said|stated|declared|"
+    r"launched|agreed|decided|accused|claimed|confirmed|warned|sent|deployed|has|had|was|is|"
+    r"annonce|a annoncé|a déclaré|a décidé)\b"
+)
+# "Tongo Tongo, Niger": a place followed by its country is believed even if small and far from the text's focus
+_COUNTRY_AFTER = re.compile(r",\s+((?:the\s+)?[A-ZÀ-Þ][\w'’\-]+(?:\s+[A-ZÀ-Þ][\w'’\-]+){0,2})")
+# "near the border with Burkina Faso": the neighbour names a border, the event is not in it
+_BORDER = re.compile(
+    r"\b(?:border with|borders with|frontière avec|frontières avec)\s+(?:the\s+|le\s+|la\s+|l['’])?$", re.IGNORECASE
+)
+_ISSUER = re.compile(
+    r"\b(?:Embassy|Ambassade|Consulate|Consulat|Ministry of Foreign Affairs|Ministère des Affaires étrangères)"
+    r"\s+(?:of|de|d['’]|du)\s*(?:the\s+|la\s+|l['’])?$",
+    re.IGNORECASE,
+)
 _AGENT = re.compile(r"\b(?:by|par)\s+(?:the\s+)?$")
 _CAPWORD = re.compile(r"\b[A-ZÀ-Þ][\w-]+")
 _WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
@@ -76,11 +89,17 @@ class Places(Component):
         if self.features is not None:
             mentions = [m for m in mentions if not self.features.search(doc.text, max(0, m.start - 20), m.start)]
         counts: Counter[str] = Counter()
+        named = False
         for m in mentions:
             c = gaz.resolve(m.surface)
             if c is not None and c.kind == "country":
+                named = True
+                if _ISSUER.search(doc.text, max(0, m.start - 40), m.start) or _BORDER.search(
+                    doc.text, max(0, m.start - 40), m.start
+                ):
+                    continue  # the sender ("Embassy of France in ...") or a neighbour ("border with Mali")
                 counts[c.country] += 1.0
-        if not counts:  # no country named in a form the mention finder knows: "..., Haiti", "NIGER"
+        if not counts and not named:  # no country named in a form the mention finder knows: "..., Haiti", "NIGER"
             for w in set(_CAPWORD.findall(doc.text)):
                 c = gaz.country(w) if len(w) >= 4 else None
                 if c is not None and c.kind == "country" and c.country:
@@ -116,14 +135,27 @@ class Places(Component):
             if m.start < sent.start or any(a <= m.start < b for a, b in datelines):
                 continue
             match = gaz.resolve(m.surface, ctx)
-            if match is None or not self._plausible(match, doc):
+            if match is None:
+                continue
+            named_country = _COUNTRY_AFTER.match(doc.text, m.end)
+            if not self._plausible(match, doc) and not (
+                named_country and match.country and self._same_country(named_country.group(1), match.country)
+            ):
                 continue
             if m.start in initial and match.kind != "country" and doc.countries.get(match.country or "", 0) < 0.6:
                 continue
-            if match.kind == "country" and (_SUBJECT.match(doc.text, m.end) or _AGENT.search(doc.text, 0, m.start)):
+            if match.kind == "country" and (
+                _SUBJECT.match(doc.text, m.end)
+                or _AGENT.search(doc.text, 0, m.start)
+                or _BORDER.search(doc.text, max(0, m.start - 40), m.start)
+            ):
                 continue  # "France announced ...": the country acts here, it is not where things happen
             sent.places.append(PlaceRef(match, m.start, m.end, m.surface, f"places.{match.why}"))
         return doc
+
+    def _same_country(self, name: str, cc: str) -> bool:
+        c = self.gaz.country(name)
+        return c is not None and c.country == cc
 
     @staticmethod
     def _plausible(match: PlaceMatch, doc: Doc) -> bool:
