@@ -76,6 +76,9 @@ def build(out: Path = OUT) -> None:
         if cc not in centres:
             continue
         name = getattr(c, "common_name", None) or c.name
+        if ", " in name:  # "Congo, The Democratic Republic of the" -> "Democratic Republic of the Congo"
+            head, tail = name.split(", ", 1)
+            name = f"{tail} {head}".removeprefix("The ")
         name_fr = fr.gettext(c.name)
         alts = [c.name, getattr(c, "official_name", None), name_fr, *aliases.get(cc, [])]
         lat, lon = centres[cc]

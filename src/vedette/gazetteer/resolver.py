@@ -73,7 +73,7 @@ _DIR_WORD = (
     r"south[- ]?west)"
 )
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*"
-_NAME = rf"{_CAP}(?:(?:\s+(?:(?:de|du|des|la|le|al|el|of|da|do|di|sur)\s+)?|\s+[dl]['’]){_CAP}){{0,4}}"
+_NAME = rf"{_CAP}(?:(?:\s+(?:(?:de|du|des|la|le|al|el|of|the|da|do|di|sur)\s+){{0,2}}|\s+[dl]['’]){_CAP}){{0,4}}"
 ZONE_PATTERNS = [
     re.compile(rf"\b(?P<dir>{_DIR_WORD})(?:ern)?\s+(?P<base>{_NAME})"),
     re.compile(rf"\b[Tt]he\s+(?P<dir>{_DIR_WORD})\s+of\s+(?:the\s+)?(?P<base>{_NAME})"),

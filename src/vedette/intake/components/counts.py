@@ -24,7 +24,7 @@ VERBS = {
 }
 QUAL = (
     r"(?:at least|more than|over|some|about|around|approximately|nearly|almost|up to|as many as|roughly|"
-    r"au moins|plus de|près de|environ|quelque|une|un)?"
+    r"au moins|plus de|près de|environ|quelque|une|un|their|leurs|les|ses|its)?"
 )
 
 

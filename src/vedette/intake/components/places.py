@@ -90,10 +90,12 @@ class Places(Component):
             mentions = [m for m in mentions if not self.features.search(doc.text, max(0, m.start - 20), m.start)]
         counts: Counter[str] = Counter()
         named = False
+        named_countries: set[str] = set()
         for m in mentions:
             c = gaz.resolve(m.surface)
             if c is not None and c.kind == "country":
                 named = True
+                named_countries.add(c.country)
                 if _ISSUER.search(doc.text, max(0, m.start - 40), m.start) or _BORDER.search(
                     doc.text, max(0, m.start - 40), m.start
                 ):
@@ -107,10 +109,18 @@ class Places(Component):
         starts = {s.start for s in doc.sentences}
         initial = {m.start for m in mentions if m.start in starts and " " not in m.surface}
         for m in mentions:  # towns and regions speak for their country, less than its name does
+            p = gaz.resolve(m.surface)
+            if p is not None and p.kind == "city" and p.country and any(a <= m.start < b for a, b in datelines):
+                counts[p.country] += 1.0  # the dateline: where the report was written, usually in the country
+                continue
             if m.start in initial:
                 continue  # "Mobile phone services ...": capitalised only because it opens the sentence
-            p = gaz.resolve(m.surface)
-            if p is not None and p.country and p.kind in ("admin1", "city", "airport"):
+            if (
+                p is not None
+                and p.country
+                and p.kind in ("admin1", "city", "airport")
+                and (p.country in named_countries or p.population >= 1_000_000)
+            ):  # a town speaks for a country the text names, or for its own if it is a great city
                 counts[p.country] += 0.5 if p.kind == "admin1" or p.population >= 100_000 else 0.2
         for w in set(_WORD.findall(doc.text)):
             cc = gaz.country_for_demonym(w)
@@ -162,7 +172,8 @@ class Places(Component):
         """The more a country matters in the document, the smaller the places in it we believe.
 
         Main countries (weight >= 0.6): any place; secondary (>= 0.2): towns of 20,000+, regions and
-        zones; elsewhere only cities of 300,000+. Countries themselves always count.
+        zones; elsewhere only cities of 300,000+ (1,000,000+ when the text is clearly about another
+        country). Countries themselves always count.
         """
         if match.kind == "country":
             return True
@@ -171,4 +182,6 @@ class Places(Component):
             return True
         if w >= 0.2:
             return match.kind in ("admin1", "zone", "airport") or match.population >= 20_000
+        if max(doc.countries.values(), default=0.0) >= 0.6:  # a text clearly about somewhere else
+            return match.kind in ("city", "airport") and match.population >= 1_000_000
         return match.kind in ("city", "airport") and match.population >= 300_000
