@@ -93,6 +93,10 @@ class Assemble(Component):
             cue_pos = max((h for h in hits if h[0] == category), key=lambda h: h[1])[3]
             stamped = bool(_LOG_STAMP.match(s.text))
             dates = own[1:] if stamped and len(own) > 1 else own  # a log stamp is when it was reported
+            if background and not background[0] <= cue_pos < background[1]:
+                # "The withdrawal came a year after French troops left in August 2022": that date belongs to
+                # the clause the event is measured against, not to the event
+                dates = [d for d in dates if not background[0] <= d.start < background[1]]
             follows = prev is not None and bool(prev[1]) and prev_index == index - 1
             if dates:
                 when = min(dates, key=lambda d: abs(d.start - cue_pos))
