@@ -8,6 +8,7 @@ leaves half-written rows behind.
 from __future__ import annotations
 
 import hashlib
+import html as htmllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vedette.config import get_settings
-from vedette.errors import VedetteError
+from vedette.errors import BadInput, VedetteError
 from vedette.intake.feeds import looks_like_feed, parse_feed
 from vedette.intake.fetch import fetch
 from vedette.intake.hooks import run_document_hooks
@@ -27,6 +28,12 @@ from vedette.intake.readers import Extracted, read_bytes
 from vedette.store.db import session_factory as default_session_factory
 
 CHUNK = 200
+# Column widths of intake/models.py: longer values are cut rather than failing the insert on PostgreSQL.
+NAME_MAX, ORIGIN_MAX, TITLE_MAX, STATUS_MAX, ETAG_MAX, MODIFIED_MAX = 500, 2000, 1000, 500, 500, 100
+
+
+def _cut(value: str | None, width: int) -> str | None:
+    return value if value is None or len(value) <= width else value[: width - 1] + "…"
 
 
 @dataclass
@@ -96,11 +103,10 @@ def _files_under(folder: Path) -> list[Path]:
 
 
 def _prepare_path(path: Path, locator: str) -> Prepared:
+    """Read one file; its size is checked before a byte is read (a 60 MB file costs nothing)."""
     limit = get_settings().max_document_bytes
     size = path.stat().st_size
     if size > limit:
-        from vedette.errors import BadInput
-
         raise BadInput(f"too large: {size} bytes, the limit is {limit} (max_document_bytes)", item=str(path))
     return prepare_bytes(path.read_bytes(), path.name, str(path.resolve()), source_locator=locator)
 
@@ -125,13 +131,13 @@ def _prepare_feed_entries(
     feed_url: str, raw: bytes, session_factory: sessionmaker[Session]
 ) -> Iterator[Prepared | tuple[str, str]]:
     entries = parse_feed(raw, feed_url)
+    origins = [e.link or _entry_origin(feed_url, e.entry_id) for e in entries]
     with session_factory() as s:
-        links = [e.link for e in entries if e.link]
-        known = set(s.scalars(select(Document.origin).where(Document.origin.in_(links)))) if links else set()
-    for entry in entries:
+        known = set(s.scalars(select(Document.origin).where(Document.origin.in_(origins)))) if origins else set()
+    for entry, origin in zip(entries, origins, strict=True):
         try:
-            if entry.link and entry.link in known:
-                continue
+            if origin in known:
+                continue  # fetched on an earlier poll: not fetched again
             if entry.link and is_url(entry.link):
                 page = fetch(entry.link)
                 yield prepare_bytes(
@@ -144,34 +150,44 @@ def _prepare_feed_entries(
                     published=entry.published,
                 )
             elif entry.content:
-                html = f"<html><head><title>{entry.title}</title></head><body>{entry.content}</body></html>"
+                title = htmllib.escape(entry.title or "")
+                html = f"<html><head><title>{title}</title></head><body>{entry.content}</body></html>"
                 yield prepare_bytes(
                     html.encode(),
                     entry.title or entry.entry_id,
-                    f"{feed_url}#{entry.entry_id}",
+                    origin,
                     media_type="text/html",
                     source_locator=feed_url,
                     source_kind="feed",
                     published=entry.published,
                 )
+            else:
+                yield (origin, f"{origin}: feed entry has neither a link nor any content")
         except VedetteError as exc:
-            yield (entry.link or entry.entry_id, str(exc))
+            yield (origin, str(exc))
+
+
+def _entry_origin(feed_url: str, entry_id: str) -> str:
+    return _cut(f"{feed_url}#{entry_id}", ORIGIN_MAX) or feed_url
 
 
 def _save_feed_state(
     session_factory: sessionmaker[Session], url: str, etag: str | None, last_modified: str | None, status: str
 ) -> None:
+    """Keep a feed's validators and last status. A feed ingested once is not subscribed: only
+    ``add_feed`` sets the interval that makes it due for polling."""
     with session_factory.begin() as s:
         source = _get_source(s, url, "feed")
         source.kind = "feed"
-        source.etag, source.last_modified = etag, last_modified
+        # an over-long validator would fail the update on PostgreSQL: better to poll unconditionally
+        source.etag = etag if etag and len(etag) <= ETAG_MAX else None
+        source.last_modified = last_modified if last_modified and len(last_modified) <= MODIFIED_MAX else None
         source.last_polled_at = datetime.now(UTC)
-        source.last_status = status
-        if source.poll_interval_s is None:
-            source.poll_interval_s = get_settings().feed_poll_interval_s
+        source.last_status = _cut(status, STATUS_MAX)
 
 
 def _get_source(session: Session, locator: str, kind: str) -> Source:
+    locator = _cut(locator, ORIGIN_MAX) or locator
     source = session.scalar(select(Source).where(Source.locator == locator))
     if source is None:
         source = Source(kind=kind, locator=locator)
@@ -212,7 +228,11 @@ def prepare_items(
 def store_prepared(
     session: Session, batch: list[Prepared], report: IngestReport, *, run_hooks: bool = True
 ) -> None:
-    """Store a chunk in the caller's transaction, one SAVEPOINT per document."""
+    """Store a chunk in the caller's transaction, one SAVEPOINT per document.
+
+    A document whose insert or hooks fail is rolled back to its savepoint (with anything the hooks
+    wrote) and rejected; the rest of the chunk goes on.
+    """
     shas = [p.raw_sha for p in batch]
     existing = set(session.scalars(select(Document.sha256).where(Document.sha256.in_(shas))))
     sources: dict[str, int] = {}
@@ -227,11 +247,11 @@ def store_prepared(
                 doc = Document(
                     sha256=p.raw_sha,
                     source_id=sources[p.source_locator],
-                    origin=p.origin,
-                    name=p.name,
+                    origin=_cut(p.origin, ORIGIN_MAX),
+                    name=_cut(p.name, NAME_MAX),
                     media_type=p.extracted.media_type,
                     language=p.extracted.language,
-                    title=p.extracted.title,
+                    title=_cut(p.extracted.title, TITLE_MAX),
                     text=p.extracted.text,
                     size_bytes=p.size,
                     published_at=p.extracted.published,
@@ -240,8 +260,13 @@ def store_prepared(
                 session.flush()
                 if run_hooks:
                     run_document_hooks(session, doc)
-        except IntegrityError:
-            report.duplicates += 1  # the same bytes arrived twice in this batch or from another worker
+        except IntegrityError as exc:
+            # The same bytes stored meanwhile by another worker (the unique sha256 lost the race), or a
+            # constraint broken by a hook: only the first is a duplicate.
+            if session.scalar(select(Document.id).where(Document.sha256 == p.raw_sha)) is not None:
+                report.duplicates += 1
+            else:
+                report.rejected.append((p.item, f"{p.item}: could not be stored ({exc.orig or exc})"))
             continue
         except Exception as exc:  # a failing hook rejects this document only
             report.rejected.append((p.item, f"{p.item}: processing failed ({type(exc).__name__}: {exc})"))
@@ -254,7 +279,7 @@ def record_rejections(session_factory: sessionmaker[Session], rejected: list[tup
     if not rejected:
         return
     with session_factory.begin() as s:
-        s.add_all(Rejection(item=item[:2000], reason=reason) for item, reason in rejected)
+        s.add_all(Rejection(item=_cut(item, ORIGIN_MAX), reason=reason) for item, reason in rejected)
 
 
 def ingest_items(
@@ -305,7 +330,22 @@ def _flush(
     factory: sessionmaker[Session], batch: list[Prepared], report: IngestReport, run_hooks: bool
 ) -> None:
     with factory.begin() as s:
+        begin_write(s)
         store_prepared(s, batch, report, run_hooks=run_hooks)
+
+
+def begin_write(session: Session) -> None:
+    """Make the session's transaction a real one on SQLite, so savepoints nest inside it.
+
+    pysqlite only opens a transaction before DML; a SAVEPOINT issued first would itself become the
+    outermost transaction, and its RELEASE would commit each document on its own.
+    """
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is not None and not getattr(dbapi, "in_transaction", True):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def ingest_bytes(
@@ -314,16 +354,21 @@ def ingest_bytes(
     name: str,
     origin: str,
     media_type: str | None = None,
+    source: Source | str | None = None,
+    *,
     source_kind: str = "api",
 ) -> tuple[Document, bool]:
-    """Store one document given as bytes (API posts). Returns (document, created)."""
+    """Store one document given as bytes, in the caller's transaction. Returns (document, created).
+
+    ``source`` is a Source row or a locator (default ``"<source_kind>:<origin>"``). Raises BadInput when
+    the bytes cannot be read or a document hook fails (nothing of it is left in the session).
+    """
+    if isinstance(source, Source):
+        locator, source_kind = source.locator, source.kind
+    else:
+        locator = source or f"{source_kind}:{origin}"
     prepared = prepare_bytes(
-        raw,
-        name,
-        origin,
-        media_type=media_type,
-        source_locator=f"{source_kind}:{origin}",
-        source_kind=source_kind,
+        raw, name, origin, media_type=media_type, source_locator=locator, source_kind=source_kind
     )
     found = session.scalar(select(Document).where(Document.sha256 == prepared.raw_sha))
     if found is not None:
@@ -331,9 +376,7 @@ def ingest_bytes(
     report = IngestReport()
     store_prepared(session, [prepared], report)
     if report.rejected:
-        from vedette.errors import BadInput
-
-        raise BadInput(report.rejected[0][1], item=name)
+        raise BadInput(report.rejected[0][1].removeprefix(f"{prepared.item}: "), item=name)
     if not report.added:  # lost a race with a concurrent insert of the same bytes
         return session.scalar(select(Document).where(Document.sha256 == prepared.raw_sha)), False
     return session.get(Document, report.added[0]), True
@@ -351,6 +394,8 @@ def due_feeds(session: Session, now: datetime | None = None) -> list[Source]:
     feeds = session.scalars(select(Source).where(Source.kind == "feed").order_by(Source.id)).all()
     due = []
     for f in feeds:
+        if f.poll_interval_s is None:
+            continue  # ingested once by URL, not subscribed
         last = f.last_polled_at
         if last is not None and last.tzinfo is None:
             last = last.replace(tzinfo=UTC)
@@ -375,6 +420,16 @@ def poll_feed(url: str, session_factory: sessionmaker[Session] | None = None) ->
         return report
     if fetched.not_modified:
         _save_feed_state(factory, url, etag, modified, "not modified")
+        return report
+    if not looks_like_feed(fetched.content, fetched.media_type):
+        try:
+            parse_feed(fetched.content, url)  # raises the precise reason (not XML, wrong root)
+            reason = f"{url}: not an RSS/Atom feed"
+        except VedetteError as exc:
+            reason = str(exc)
+        report.rejected.append((url, reason))
+        _save_feed_state(factory, url, etag, modified, f"error: {reason}")
+        record_rejections(factory, report.rejected)
         return report
     batch: list[Prepared] = []
     try:
