@@ -38,6 +38,8 @@ from vedette.gazetteer.text import fold
 DATA = Path(__file__).with_name("data")
 MIN_SCORE = 0.25
 GRID = 0.5  # degrees per reverse-lookup grid cell
+FINE = 0.05  # degrees per cell of the reverse-lookup candidate cache
+BORDER_CHECK_KM = 10.0  # beyond this, reverse lookups confirm the country with the country polygons
 KIND_WEIGHT = {
     "country": 0.9,
     "zone": 0.6,
@@ -251,6 +253,7 @@ class Gazetteer:
         self._demonyms: dict[str, str] | None = None
         self._grid: dict[tuple[int, int], list[int]] | None = None
         self._near_cells: dict[tuple[int, int], object] = {}
+        self._fine: dict[tuple[int, int], list[tuple[int, float, float]]] = {}
         self._bbox: dict[str, tuple[float, float, float, float]] = {}
         self.extra: list[_Row] = []  # places overlaid from the store (loaded GeoNames rows, custom places)
         self._extra_keys: dict[str, list[_Row]] = {}
@@ -560,7 +563,11 @@ class Gazetteer:
     def _load_grid(self) -> None:
         import numpy as np
 
-        rows = self._query("SELECT id, lat, lon FROM places WHERE kind IN ('city', 'locality') ORDER BY id")
+        rows = self._query(
+            "SELECT id, lat, lon, gid, name, kind, country, admin1, population FROM places "
+            "WHERE kind IN ('city', 'locality') ORDER BY id"
+        )
+        self._rows = [r[3:] for r in rows]  # gid, name, kind, country, admin1, population
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         lat = np.array([r[1] for r in rows], dtype=np.float64)
         lon = np.array([r[2] for r in rows], dtype=np.float64)
@@ -571,6 +578,56 @@ class Gazetteer:
         self._grid = grid
 
     def _nearest_index(self, lat: float, lon: float) -> int | None:
+        """Nearest place through a fine grid of cached candidate lists (usually one to three places).
+
+        A fine cell keeps every place that can be nearest to some point inside it: those within
+        ``d_min + 2r`` of its centre, ``r`` being its half-diagonal. Cells where that cannot be settled
+        from the coarse 3x3 block fall back to the general search.
+        """
+        key = (int(math.floor(lat / FINE)), int(math.floor(lon / FINE)))
+        cands = self._fine.get(key)
+        if cands is None:
+            cands = self._fine[key] = self._fine_candidates(key)
+        if not cands:
+            return self._nearest_coarse(lat, lon)
+        coslat = math.cos(math.radians(lat))
+        best, best_d = -1, math.inf
+        for i, plat, plon in cands:
+            d = (plat - lat) ** 2 + ((plon - lon) * coslat) ** 2
+            if d < best_d:
+                best, best_d = i, d
+        return best
+
+    def _fine_candidates(self, key: tuple[int, int]) -> list[tuple[int, float, float]]:
+        if self._grid is None:
+            self._load_grid()
+        import numpy as np
+
+        clat, clon = (key[0] + 0.5) * FINE, (key[1] + 0.5) * FINE
+        coarse = (int(math.floor(clat / GRID)), int(math.floor(clon / GRID)))
+        block = self._near_cells.get(coarse)
+        if block is None:
+            self._nearest_coarse(clat, clon)
+            block = self._near_cells[coarse]
+        if not len(block):
+            return []
+        _, plat, plon = self._pts
+        coslat = math.cos(math.radians(clat))
+        d = np.sqrt((plat[block] - clat) ** 2 + ((plon[block] - clon) * coslat) ** 2)
+        r = math.hypot(FINE / 2, FINE / 2)  # in degrees of latitude: an upper bound after the cos scaling
+        limit = float(d.min()) + 2 * r
+        # the coarse block must reach past the limit in every direction, or the answer may lie outside it
+        lat_lo, lon_lo = coarse[0] * GRID, coarse[1] * GRID
+        reach = min(
+            GRID + min(clat - lat_lo, lat_lo + GRID - clat),
+            (GRID + min(clon - lon_lo, lon_lo + GRID - clon)) * coslat,
+        )
+        if limit > reach:
+            return []
+        keep = block[d <= limit]
+        return [(int(i), float(plat[i]), float(plon[i])) for i in keep]
+
+    def _nearest_coarse(self, lat: float, lon: float) -> int | None:
         """Nearest place: vectorised over the 3x3 cells around the point, a widening search if empty."""
         if self._grid is None:
             self._load_grid()
@@ -615,20 +672,39 @@ class Gazetteer:
         return best
 
     def reverse(self, lat: float, lon: float) -> PlaceMatch | None:
-        """Nearest populated place (with its admin-1 and country) to a point."""
+        """Nearest populated place (with its admin-1 and country) to a point.
+
+        When the nearest place is more than ``BORDER_CHECK_KM`` away, the country comes from the Natural
+        Earth polygon that holds the point, and the place is the nearest one inside that country.
+        """
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise ValueError(f"not a coordinate: {lat}, {lon}")
         i = self._nearest_index(lat, lon)
         if i is None:
             return None
-        pid = int(self._pts[0][i])
-        g = self._query("SELECT gid, name, kind, country, admin1, lat, lon, population FROM places WHERE id=?", (pid,))[
-            0
-        ]
-        dist = haversine_km(lat, lon, g[5], g[6])
-        return PlaceMatch(
-            g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], max(0.0, 1 - dist / 100), f"nearest place, {dist:.1f} km"
-        )
+        _, plat, plon = self._pts
+        gid, name, kind, cc, admin1, pop = self._rows[i]
+        plat_i, plon_i = float(plat[i]), float(plon[i])
+        dist = haversine_km(lat, lon, plat_i, plon_i)
+        why = f"nearest place, {dist:.1f} km"
+        if dist > BORDER_CHECK_KM:
+            from vedette.gazetteer.countries import cell_country, country_at
+
+            inside = cell_country(int(math.floor(lat / GRID)), int(math.floor(lon / GRID)), GRID) or country_at(
+                lat, lon
+            )
+            if inside and inside != cc:
+                near = self._query(
+                    "SELECT gid, name, kind, country, admin1, population, lat, lon FROM places "
+                    "WHERE country=? AND kind IN ('city', 'locality') "
+                    "ORDER BY (lat-?)*(lat-?) + (lon-?)*(lon-?) LIMIT 1",
+                    (inside, lat, lat, lon, lon),
+                )
+                if near:
+                    gid, name, kind, cc, admin1, pop, plat_i, plon_i = near[0]
+                    dist = haversine_km(lat, lon, plat_i, plon_i)
+                    why = f"nearest place in {inside} (point-in-country), {dist:.1f} km"
+        return PlaceMatch(gid, name, kind, cc, admin1, plat_i, plon_i, pop, max(0.0, 1 - dist / 100), why)
 
     # --- mentions ----------------------------------------------------------------------------
     def find_mentions(self, text: str, lang: str | None = None) -> list[Mention]:
