@@ -5,12 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from vedette.config import get_settings
 from vedette.errors import BadInput, NotFound
-from vedette.intake.models import Document
-from vedette.intake.schemas import DocumentFull, DocumentIn, DocumentOut, DocumentPage
+from vedette.intake.models import Document, Source
+from vedette.intake.schemas import (
+    DocumentFull,
+    DocumentIn,
+    DocumentOut,
+    DocumentPage,
+    FeedIn,
+    FeedOut,
+    IngestReportOut,
+)
 from vedette.web.deps import get_session
 
 router = APIRouter(tags=["documents"])
@@ -29,40 +38,64 @@ def _out(doc: Document, created: bool) -> DocumentOut:
 
 @router.post("/documents", response_model=DocumentOut, status_code=201, responses=ERRORS)
 async def post_document(request: Request, response: Response, session: Session = Depends(get_session)):
-    """Upload a file (multipart ``file``), or JSON ``{"url": ...}`` or ``{"text": ..., "name": ...}``."""
-    from vedette.intake.fetch import fetch
-    from vedette.intake.service import ingest_bytes, url_name
+    """Upload a file (multipart ``file``), or JSON ``{"url": ...}`` or ``{"text": ..., "name": ...}``.
 
+    201 when the document is new, 200 when the same bytes were already in the store.
+    """
     limit = get_settings().max_document_bytes
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise BadInput("multipart upload needs a 'file' field", item="file")
+            raise BadInput("multipart upload needs a 'file' field with a file name", item="file")
+        if upload.size is not None and upload.size > limit:
+            raise BadInput(f"too large: {upload.size} bytes, the limit is {limit}", item=upload.filename)
         raw = await upload.read(limit + 1)
         if len(raw) > limit:
-            raise BadInput(f"too large: the limit is {limit} bytes", item=upload.filename)
-        doc, created = ingest_bytes(
-            session, raw, upload.filename, f"upload:{upload.filename}", upload.content_type
-        )
+            raise BadInput(f"too large: more than {limit} bytes (max_document_bytes)", item=upload.filename)
+        args = (raw, upload.filename, f"upload:{upload.filename}", upload.content_type)
+        url = None
     else:
         try:
             body = DocumentIn.model_validate(await request.json())
-        except ValueError as exc:
-            raise BadInput(
-                str(exc).splitlines()[0] if "\n" not in str(exc) else str(exc), item="body"
-            ) from exc
-        if body.url:
-            fetched = fetch(body.url)
-            doc, created = ingest_bytes(
-                session, fetched.content, url_name(body.url), body.url, fetched.media_type, source_kind="url"
-            )
-        else:
-            name = body.name or "posted.txt"
-            doc, created = ingest_bytes(session, body.text.encode("utf-8"), name, f"api:{name}", "text/plain")
+        except ValueError as exc:  # malformed JSON and validation errors alike
+            raise BadInput(_first_error(exc), item="body") from exc
+        url = body.url
+        name = body.name or "posted.txt"
+        args = (body.text.encode("utf-8") if body.text else b"", name, f"api:{name}", "text/plain")
+    # Reading and parsing are blocking work: keep them off the event loop.
+    doc, created = await run_in_threadpool(_ingest, session, url, *args)
     response.status_code = 201 if created else 200
     return _out(doc, created)
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return f"{where}: {first['msg']}" if where else first["msg"]
+    return f"request body is not valid JSON ({exc})"
+
+
+def _ingest(
+    session: Session, url: str | None, raw: bytes, name: str, origin: str, media_type: str | None
+) -> tuple[Document, bool]:
+    from vedette.intake.feeds import looks_like_feed
+    from vedette.intake.fetch import fetch
+    from vedette.intake.service import ingest_bytes, url_name
+
+    if url:
+        fetched = fetch(url)
+        if looks_like_feed(fetched.content, fetched.media_type):
+            raise BadInput("this URL is an RSS/Atom feed: post it to /api/feeds instead", item=url)
+        raw, name, origin, media_type = fetched.content, url_name(url), url, fetched.media_type
+        doc, created = ingest_bytes(session, raw, name, origin, media_type, url, source_kind="url")
+    else:
+        doc, created = ingest_bytes(session, raw, name, origin, media_type)
+    session.commit()  # the answer says 201 only for a document that is really stored
+    return doc, created
 
 
 @router.get("/documents", response_model=DocumentPage)
@@ -82,3 +115,34 @@ def get_document(document_id: int, session: Session = Depends(get_session)) -> D
     if doc is None:
         raise NotFound(f"no document {document_id}", item=f"document {document_id}")
     return DocumentFull.model_validate(doc)
+
+
+def _feed_out(source: Source) -> FeedOut:
+    return FeedOut.model_validate(source)
+
+
+@router.post("/feeds", response_model=IngestReportOut, status_code=201, responses=ERRORS)
+def post_feed(body: FeedIn, session: Session = Depends(get_session)) -> IngestReportOut:
+    """Subscribe to an RSS/Atom feed (polled every ``interval_s``) and, unless ``poll_now`` is false,
+    poll it at once; returns what that poll took in."""
+    from vedette.intake.service import add_feed, poll_feed
+
+    feed = add_feed(session, body.url, body.interval_s)
+    session.commit()
+    out = IngestReportOut(feed=_feed_out(feed))
+    if body.poll_now:
+        report = poll_feed(body.url)
+        out.added, out.duplicates = report.added, report.duplicates
+        out.rejected = [{"item": item, "reason": reason} for item, reason in report.rejected]
+        session.refresh(feed)
+        out.feed = _feed_out(feed)
+    return out
+
+
+@router.get("/feeds", response_model=list[FeedOut])
+def list_feeds(session: Session = Depends(get_session)) -> list[FeedOut]:
+    """Feeds subscribed to, with their last poll."""
+    rows = session.scalars(
+        select(Source).where(Source.kind == "feed", Source.poll_interval_s.is_not(None)).order_by(Source.id)
+    )
+    return [_feed_out(f) for f in rows]

@@ -46,3 +46,39 @@ class DocumentFull(DocumentOut):
 class DocumentPage(BaseModel):
     total: int
     items: list[DocumentOut]
+
+
+class FeedIn(BaseModel):
+    url: str = Field(description="http(s) URL of an RSS or Atom feed.")
+    interval_s: int | None = Field(None, ge=10, description="Seconds between polls (default: setting).")
+    poll_now: bool = Field(True, description="Poll once right away.")
+
+    @model_validator(mode="after")
+    def _http(self) -> FeedIn:
+        if not self.url.startswith(("http://", "https://")):
+            raise ValueError("'url' must be an http(s) URL")
+        return self
+
+
+class FeedOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    locator: str = Field(description="The feed URL.")
+    poll_interval_s: int | None
+    last_polled_at: datetime | None
+    last_status: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+class Rejected(BaseModel):
+    item: str
+    reason: str
+
+
+class IngestReportOut(BaseModel):
+    feed: FeedOut
+    added: list[int] = []
+    duplicates: int = 0
+    rejected: list[Rejected] = []
