@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-console = Console(stderr=True)
+if TYPE_CHECKING:
+    from vedette.intake.service import IngestReport
+
+console = Console(stderr=True, soft_wrap=True)  # one line per rejection, whatever the width
 
 
-def _print_report(report) -> None:  # noqa: ANN001 - IngestReport
+def _print_report(report: IngestReport) -> None:
     console.print(
         f"[green]{len(report.added)} added[/green], {report.duplicates} already in the store, "
         f"[{'red' if report.rejected else 'green'}]{len(report.rejected)} rejected[/]"
     )
     for item, reason in report.rejected:
-        console.print(f"[red]rejected[/red] {reason if reason.startswith(item) else f'{item}: {reason}'}")
+        line = reason if reason.startswith(item) else f"{item}: {reason}"
+        console.print(f"[red]rejected[/red] {escape(line)}")
 
 
 def register(app: typer.Typer) -> None:
@@ -39,6 +46,9 @@ def register(app: typer.Typer) -> None:
         url: str, interval: int = typer.Option(None, help="Seconds between polls (default: setting).")
     ) -> None:
         """Register a feed to poll."""
+        if not url.startswith(("http://", "https://")):
+            console.print(f"[red]not an http(s) URL:[/red] {escape(url)}")
+            raise typer.Exit(2)
         from vedette.intake.service import add_feed
         from vedette.store.db import session_scope
 

@@ -63,7 +63,7 @@ def parse_feed(raw: bytes, url: str) -> list[FeedEntry]:
         stamp = e.get("published_parsed") or e.get("updated_parsed")
         if stamp:
             published = datetime(*stamp[:6], tzinfo=UTC)
-        link = e.get("link")
+        link = _entry_link(e)
         entries.append(
             FeedEntry(
                 title=e.get("title", ""),
@@ -74,3 +74,14 @@ def parse_feed(raw: bytes, url: str) -> list[FeedEntry]:
             )
         )
     return entries
+
+
+def _entry_link(entry: dict) -> str | None:
+    """The entry's http(s) page. feedparser falls back to the entry id (often a ``urn:``) for
+    ``link``; such an entry has no page, and its own content is used instead."""
+    for candidate in [entry.get("link")] + [
+        lk.get("href") for lk in entry.get("links") or [] if lk.get("rel", "alternate") == "alternate"
+    ]:
+        if candidate and candidate.startswith(("http://", "https://")):
+            return candidate
+    return None

@@ -345,6 +345,8 @@ def _read(raw: bytes, name: str, media_type: str | None, deadline: float) -> Ext
     kind = (media_type or "").split(";")[0].strip().lower() or guess_media_type(name, raw)
     if kind == "application/pdf" or (kind == "application/octet-stream" and raw[:5] == b"%PDF-"):
         return read_pdf(raw, name, deadline)
+    if kind.startswith(("image/", "audio/", "video/", "font/")) or kind in _BINARY_TYPES:
+        raise BadInput(f"unsupported document type {kind}", item=name)
     check_not_binary(raw, name)
     if kind in ("text/html", "application/xhtml+xml"):
         return read_html(raw, name, declared)
@@ -352,8 +354,6 @@ def _read(raw: bytes, name: str, media_type: str | None, deadline: float) -> Ext
         if _FEED_ROOT.match(raw[:4096]):
             raise BadInput("this is an RSS/Atom feed, not a document: ingest it by URL as a feed", item=name)
         raise BadInput(f"unsupported document type {kind} (XML that is not a feed)", item=name)
-    if kind.startswith(("image/", "audio/", "video/", "font/")) or kind in _BINARY_TYPES:
-        raise BadInput(f"unsupported document type {kind}", item=name)
     kind = kind if kind in ("text/plain", "text/markdown") else "text/plain"
     return Extracted(text=normalise(decode_text(raw, name, declared)), media_type=kind)
 
