@@ -4,6 +4,7 @@ from vedette.gazetteer import models as gazetteer_models  # noqa: F401
 from vedette.incidents import models as incident_models  # noqa: F401
 from vedette.intake import models as intake_models  # noqa: F401
 from vedette.people import models as people_models  # noqa: F401
+from vedette.risk import models as risk_models  # noqa: F401
 from vedette.store.base import Base
 
 metadata = Base.metadata
