@@ -39,7 +39,7 @@ def test_folder_recursive_dedup_and_languages(clean_db: str, tmp_path: Path) -> 
     assert langs["deux.md"] == "fr" and english == "en" and "r.pdf" in langs
 
 
-def test_hostile_folder_rejects_each_bad_item_and_keeps_the_good(clean_db: str, tmp_path: Path) -> None:
+def test_hostile_folder_rejects_each_bad_item_and_keeps_the_good(clean_db: str, tmp_path: Path, monkeypatch) -> None:
     bad = tmp_path / "hostile"
     bad.mkdir()
     (bad / "good.txt").write_text(GOOD_EN)
@@ -64,18 +64,14 @@ def test_hostile_folder_rejects_each_bad_item_and_keeps_the_good(clean_db: str, 
         "/slow": Route(b"<html><body>late</body></html>", delay=3.0),
         "/broken": Route(b"oops", status=500),
     }
-    import os
-
-    os.environ["VEDETTE_FETCH_TIMEOUT_S"] = "0.5"
     from vedette.config import get_settings
 
+    monkeypatch.setenv("VEDETTE_FETCH_TIMEOUT_S", "0.5")
     get_settings.cache_clear()
-    try:
-        with LocalServer(routes) as srv:
-            report = ingest_items([str(bad), f"{srv.base}/not-a-feed.xml", f"{srv.base}/slow", f"{srv.base}/broken"])
-    finally:
-        del os.environ["VEDETTE_FETCH_TIMEOUT_S"]
-        get_settings.cache_clear()
+    with LocalServer(routes) as srv:
+        report = ingest_items([str(bad), f"{srv.base}/not-a-feed.xml", f"{srv.base}/slow", f"{srv.base}/broken"])
+    for item, why in report.rejected:  # every reason names its item, then says what is wrong
+        assert why.startswith(f"{item}: ") and len(why) > len(item) + 10, (item, why)
     reasons = {Path(item).name if "://" not in item else item.rsplit("/", 1)[-1]: why for item, why in report.rejected}
     assert "empty" in reasons["empty.txt"]
     assert "binary" in reasons["junk.dat"]
@@ -94,7 +90,11 @@ def test_hostile_folder_rejects_each_bad_item_and_keeps_the_good(clean_db: str, 
         rejected = s.scalar(select(func.count()).select_from(Rejection))
     assert names == {"good.txt", "good-fr.txt", "cp1252.txt", "bad-utf8.txt"}
     assert "Ségou" in texts["cp1252.txt"]
+    assert "Curfew tonight" in texts["bad-utf8.txt"] and "in the old town" in texts["bad-utf8.txt"]
     assert rejected == 9
+    with session_factory(clean_db)() as s:  # nothing half-written: one source (the folder), no orphan rows
+        assert list(s.scalars(select(Source.locator))) == [str(bad.resolve())]
+        assert set(s.scalars(select(Rejection.item))) == {item for item, _ in report.rejected}
 
 
 def test_a_failing_hook_rejects_that_document_only(clean_db: str, tmp_path: Path) -> None:

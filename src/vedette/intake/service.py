@@ -62,6 +62,15 @@ class Prepared:
     source_kind: str
 
 
+def reason_for(item: str, exc: VedetteError) -> str:
+    """``"<item>: <what is wrong>"``, naming the item as the caller gave it (full path or URL), even
+    when the reader named it by its file name or URL tail."""
+    text = str(exc)
+    if exc.item and text.startswith(f"{exc.item}: "):
+        text = text[len(exc.item) + 2 :]
+    return f"{item}: {text}"
+
+
 def is_url(item: str) -> bool:
     return item.startswith(("http://", "https://"))
 
@@ -164,7 +173,7 @@ def _prepare_feed_entries(
             else:
                 yield (origin, f"{origin}: feed entry has neither a link nor any content")
         except VedetteError as exc:
-            yield (origin, str(exc))
+            yield (origin, reason_for(origin, exc))
 
 
 def _entry_origin(feed_url: str, entry_id: str) -> str:
@@ -214,13 +223,13 @@ def prepare_items(
                     try:
                         yield _prepare_path(f, str(path.resolve()))
                     except VedetteError as exc:
-                        yield (str(f), str(exc))
+                        yield (str(f), reason_for(str(f), exc))
             elif path.is_file():
                 yield _prepare_path(path, str(path.resolve()))
             else:
                 yield (item, "no such file, folder or URL")
         except VedetteError as exc:
-            yield (item, str(exc))
+            yield (item, reason_for(item, exc))
         except OSError as exc:
             yield (item, f"cannot read ({exc.strerror or exc})")
 
@@ -414,7 +423,7 @@ def poll_feed(url: str, session_factory: sessionmaker[Session] | None = None) ->
     try:
         fetched = fetch(url, etag=etag, last_modified=modified)
     except VedetteError as exc:
-        report.rejected.append((url, str(exc)))
+        report.rejected.append((url, reason_for(url, exc)))
         _save_feed_state(factory, url, etag, modified, f"error: {exc}")
         record_rejections(factory, report.rejected)
         return report
@@ -426,7 +435,7 @@ def poll_feed(url: str, session_factory: sessionmaker[Session] | None = None) ->
             parse_feed(fetched.content, url)  # raises the precise reason (not XML, wrong root)
             reason = f"{url}: not an RSS/Atom feed"
         except VedetteError as exc:
-            reason = str(exc)
+            reason = reason_for(url, exc)
         report.rejected.append((url, reason))
         _save_feed_state(factory, url, etag, modified, f"error: {reason}")
         record_rejections(factory, report.rejected)
@@ -439,7 +448,7 @@ def poll_feed(url: str, session_factory: sessionmaker[Session] | None = None) ->
             else:
                 batch.append(unit)
     except VedetteError as exc:
-        report.rejected.append((url, str(exc)))
+        report.rejected.append((url, reason_for(url, exc)))
         _save_feed_state(factory, url, etag, modified, f"error: {exc}")
         record_rejections(factory, report.rejected)
         return report
