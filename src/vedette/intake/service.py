@@ -225,7 +225,7 @@ def prepare_items(
                     except VedetteError as exc:
                         yield (str(f), reason_for(str(f), exc))
             elif path.is_file():
-                yield _prepare_path(path, str(path.resolve()))
+                yield _prepare_path(path, str(path.resolve().parent))  # a lone file: its folder is the source
             else:
                 yield (item, "no such file, folder or URL")
         except VedetteError as exc:
