@@ -101,14 +101,14 @@ class Assemble(Component):
             if dates:
                 when = min(dates, key=lambda d: abs(d.start - cue_pos))
             elif follows and any(r.category == category for r in prev[1]) and not (
-                {p.match.id for p in s.places if p.specificity >= 4} - {r.place_id for r in prev[1]}
+                {p.match.id for p in s.places if p.specificity >= 3} - {r.place_id for r in prev[1]}
             ):
                 self._fold(prev[1], s)  # the same event, told on: "The soldiers ... seized the palace"
                 continue
             elif same_para:
                 new_places = {p.match.id for p in s.places} - {r.place_id for r in prev[1]}
                 other_event = decided[2] >= 2 * MIN_WEIGHT and all(r.category != category for r in prev[1])
-                if not other_event and not any(p.specificity >= 4 for p in s.places if p.match.id in new_places):
+                if not other_event and not any(p.specificity >= 3 for p in s.places if p.match.id in new_places):
                     self._fold(prev[1], s)
                     continue
                 first = prev[1][0]
@@ -445,8 +445,40 @@ def merge_records(records: list) -> list:
             break
         else:
             out.append(r)
+    out = _fold_coarse(out)
     for r in out:
         r.severity = severity(r)
+    return out
+
+
+def _fold_coarse(records: list) -> list:
+    """A month- or year-precise record that repeats a day-precise one of the same category and place
+    ("the junta, which came to power in an August 2020 coup" after "On August 18, 2020, ... coup") is a
+    second mention of that incident, not another incident: its evidence joins the precise record."""
+    precise = [r for r in records if r.date and len(r.date) == 10]
+    out = []
+    for r in records:
+        if r.date and len(r.date) < 10:
+            twin = next(
+                (
+                    o for o in precise
+                    if o.category == r.category and o.date.startswith(r.date) and o.country == r.country
+                    and (o.place_id == r.place_id or (o.admin1 is None and r.admin1 is None))
+                    and not any(
+                        getattr(o, f) is not None and getattr(r, f) is not None and getattr(o, f) != getattr(r, f)
+                        for f in ("killed", "injured", "hostages_or_kidnapped")
+                    )
+                ),
+                None,
+            )
+            if twin is not None:
+                if r.evidence not in twin.evidence:
+                    twin.evidence = f"{twin.evidence} [...] {r.evidence}"
+                twin.actors += [a for a in r.actors if a not in twin.actors]
+                twin.provenance.setdefault("merged", {"span": list(r.span), "rule": "assemble.coarse-mention-of-dated",
+                                                      "text": r.date})
+                continue
+        out.append(r)
     return out
 
 
