@@ -263,3 +263,21 @@ def test_ingest_cli_summary_and_exit_codes(clean_db: str, tmp_path: Path) -> Non
     assert runner.invoke(app, ["feeds", "add", "http://127.0.0.1:9/feed.xml", "--interval", "120"]).exit_code == 0
     listing = runner.invoke(app, ["feeds", "list"])
     assert "127.0.0.1:9/feed.xml" in listing.output and "120" in listing.output
+
+
+def test_refused_and_oversized_urls_are_named(clean_db: str, site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from vedette.config import get_settings
+
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/x"
+    site.pages["/big"] = (b"<html><body>" + b"<p>words words words</p>" * 100 + b"</body></html>", "text/html", {})
+    monkeypatch.setenv("VEDETTE_MAX_DOCUMENT_BYTES", "1000")
+    get_settings.cache_clear()
+    report = ingest_items([closed, f"{site.base}/big"])
+    reasons = dict(report.rejected)
+    assert reasons[closed] == f"{closed}: connection refused"
+    assert reasons[f"{site.base}/big"].startswith(f"{site.base}/big: too large")
+    assert _count(clean_db) == 0

@@ -61,6 +61,9 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
             )
     except httpx.TimeoutException as exc:
         raise FetchFailed(f"timed out after {settings.fetch_timeout_s:g} s", item=url) from exc
+    except httpx.ConnectError as exc:
+        why = "connection refused" if "refused" in str(exc).lower() else f"could not connect ({exc})"
+        raise FetchFailed(why, item=url) from exc
     except httpx.InvalidURL as exc:
         raise FetchFailed(f"invalid URL ({exc})", item=url) from exc
     except httpx.HTTPError as exc:
