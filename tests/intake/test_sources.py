@@ -281,3 +281,17 @@ def test_refused_and_oversized_urls_are_named(clean_db: str, site: Site, monkeyp
     assert reasons[closed] == f"{closed}: connection refused"
     assert reasons[f"{site.base}/big"].startswith(f"{site.base}/big: too large")
     assert _count(clean_db) == 0
+
+
+def test_scheduler_stays_off_when_disabled(settings_env, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vedette.config import get_settings
+    from vedette.jobs.scheduler import start_scheduler
+
+    assert start_scheduler() is None  # the test settings turn it off
+    monkeypatch.setenv("VEDETTE_SCHEDULER_ENABLED", "true")
+    get_settings.cache_clear()
+    scheduler = start_scheduler()
+    try:
+        assert [job.id for job in scheduler.get_jobs()] == ["intake.poll_feeds"]
+    finally:
+        scheduler.shutdown(wait=False)

@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
             for f in s.scalars(select(Source).where(Source.kind == "feed").order_by(Source.id)):
                 table.add_row(
                     f.locator,
-                    str(f.poll_interval_s or ""),
+                    str(f.poll_interval_s) if f.poll_interval_s else "not polled (ingested once)",
                     str(f.last_polled_at or "never"),
                     f.last_status or "",
                 )
