@@ -40,7 +40,7 @@ _SEAT_OF_POWER = re.compile(
     r"palais présidentiel|palais|télévision (?:d'état|nationale)|présidence)\b",
     re.IGNORECASE,
 )
-_LOCATIVE_LIST = re.compile(r"\b(?:in|across|throughout|dans|au|en|aux)\s+$", re.IGNORECASE)
+_LOCATIVE_LIST = re.compile(r"\b(?:in|across|throughout|into|inside|within|near|dans|au|en|aux|vers)\s+(?:the\s+)?$", re.IGNORECASE)
 _LEAD_BACKGROUND = re.compile(
     r"^(?:Following|After|Since|Despite|Ahead of|Amid|In response to|Suite à|Après|Depuis|Malgré)\b[^,]{0,120},",
     re.IGNORECASE,
@@ -234,7 +234,13 @@ class Assemble(Component):
                         out.append(p)
                 return out
             mains = [p for p in best if p.match.country == main]
-            return mains[:1] or best[:1]
+            return mains[:1] or ([] if main else best[:1])
+        if top == 1 and main and best[0].match.country != main:
+            # a foreign country that is not where anything happens ("the junta regimes of X", "among the
+            # Y") is an actor; the incident stays in the document's country unless a locative says otherwise
+            before = s.text[max(0, best[0].start - s.start - 14): best[0].start - s.start]
+            if not _LOCATIVE_LIST.search(before):
+                return []
         return best[:1]
 
     def _record(self, doc, s, category, cue, when, date_rule, time, place, main, cls):  # noqa: ANN001, ANN202
@@ -306,6 +312,23 @@ class Assemble(Component):
         return self.gaz.get(rows[0][0]) if rows else None
 
     @staticmethod
+    def _refine_place(rec, s: Sentence) -> None:  # noqa: ANN001
+        """A follow-up that names where a country-level incident happened ("... in a truck in the X region
+        of eastern Y") gives the record its place, when that place lies in the record's country."""
+        if rec.admin1 is not None or rec.category == "transport_disruption":
+            return
+        inside = [p for p in s.places if p.specificity >= 3 and p.match.admin1
+                  and (rec.country is None or p.match.country == rec.country)]
+        if len(inside) != 1:
+            return
+        p = inside[0]
+        m = p.match
+        rec.place, rec.place_id, rec.admin1, rec.country = p.surface, m.id, m.admin1, m.country
+        rec.lat, rec.lon = round(m.lat, 4), round(m.lon, 4)
+        rec.provenance["place"] = {"span": [p.start, p.end], "rule": f"{p.rule}+follow-up-sentence",
+                                   "text": p.surface}
+
+    @staticmethod
     def _apply(rec, s: Sentence) -> None:  # noqa: ANN001
         for field, (n, a, b, rule) in s.counts.items():
             if getattr(rec, field) is None:
@@ -341,6 +364,7 @@ class Assemble(Component):
                                           "text": s.time[0]}
             rec.evidence = f"{rec.evidence} [...] {s.text}"
             rec.span = (rec.span[0], s.end)
+            self._refine_place(rec, s)
             self._apply(rec, s)
             self._terrorism(rec, s)
 
