@@ -16,6 +16,7 @@ Rules (each recorded in the record's provenance):
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from vedette.intake.components.category import decide
@@ -175,6 +176,10 @@ class Assemble(Component):
             outside = [p for p in places if not background[0] <= p.start < background[1]]
             places = outside if outside or category != "transport_disruption" else places
         chosen = self._choose_places(s, places, main)
+        if not any(p.specificity >= 3 for p in chosen) and _ANAPHOR_PLACE.search(s.text):
+            last = doc.meta.get("_last_event_town")
+            if last is not None and (main is None or last.match.country == main):
+                chosen = [replace(last, rule=f"{last.rule}+anaphora-the-town")]
         time = None
         if s.time and (
             abs(s.time[1] - when.end) <= 3 or (when.start == s.start and s.time[1] - s.start < 25)
@@ -254,6 +259,8 @@ class Assemble(Component):
         }
         if place is not None:
             m = place.match
+            if place.specificity == 4:
+                doc.meta["_last_event_town"] = place
             prov["place"] = {"span": [place.start, place.end], "rule": place.rule, "text": place.surface}
             name, pid, admin1, country, lat, lon = place.surface, m.id, m.admin1, m.country, m.lat, m.lon
             if m.kind == "country":
@@ -315,7 +322,7 @@ class Assemble(Component):
     def _refine_place(rec, s: Sentence) -> None:  # noqa: ANN001
         """A follow-up that names where a country-level incident happened ("... in a truck in the X region
         of eastern Y") gives the record its place, when that place lies in the record's country."""
-        if rec.admin1 is not None or rec.category == "transport_disruption":
+        if rec.admin1 is not None or rec.category == "transport_disruption" or not _ANAPHOR_EVENT.match(s.text):
             return
         inside = [p for p in s.places if p.specificity >= 3 and p.match.admin1
                   and (rec.country is None or p.match.country == rec.country)]
@@ -373,6 +380,20 @@ class Assemble(Component):
 _REFERENCE = re.compile(
     r"\b(?:during|after|following|since|before|amid|despite|analysis on|report on|lors|pendant|après|depuis|avant|"
     r"malgré|suite à)\s+(?:the|this|that|la|le|l['’]|les|ce|cette)\s*(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+# a follow-up that opens by pointing back at the event: "The operation involved ...", "L'attaque a visé ..."
+_ANAPHOR_EVENT = re.compile(
+    r"^(?:The|This|That|During the|In the|L[ae]|L['’]|Cette|Cet|Ce|Lors de l['’a]|Pendant l['’a])\s*(?:[\w-]+\s+)?"
+    r"(?:operation|attack|assault|raid|strike|ambush|incident|clash(?:es)?|fighting|explosion|blast|bombing|"
+    r"kidnapping|abduction|siege|opération|attaque|embuscade|frappe|explosion|enlèvement|assaut|incident|"
+    r"affrontements?|combats?)\b",
+    re.IGNORECASE,
+)
+# "regained control of parts of the town": the town of the last incident
+_ANAPHOR_PLACE = re.compile(
+    r"\b(?:the|this|that|la|cette|le|ce)\s+(?:town|city|village|locality|ville|localité|commune|village|bourgade)\b"
+    r"(?!\s+(?:of|de|d['’])\s)",
     re.IGNORECASE,
 )
 _CROWD_RULES = ("actors.crowd", "actors.foule", "actors.supporters")

@@ -225,6 +225,21 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
     return None
 
 
+# "a January 2021 U.N. report", "a 2018 poll", "le rapport du 3 mai": the date of a publication, not of an event
+_PUB_NOUN = r"(?:reports?|polls?|surveys?|study|studies|statements?|census|rapports?|sondages?|enquêtes?|études?|communiqués?)"
+_PUB_AFTER = re.compile(rf"\s+(?:[A-Z][\w.&-]*\s+){{0,3}}{_PUB_NOUN}\b")
+_PUB_BEFORE = re.compile(rf"\b{_PUB_NOUN}\s+(?:of|from|dated|du|de|daté du|publié le|published on)\s*$", IC)
+
+
+def _publication(text: str, d: DateValue) -> bool:
+    before = text[max(0, d.start - 40) : d.start]
+    if _PUB_BEFORE.search(before):
+        return True
+    return bool(re.search(r"\b(?:an?|the|un|une|le|la|its|their|son|sa)\s*$", before, IC)) and bool(
+        _PUB_AFTER.match(text, d.end)
+    )
+
+
 @component("dates")
 class Dates(Component):
     """Dates and a time per sentence; a running year carries year-less dates of chronologies."""
@@ -249,8 +264,12 @@ class Dates(Component):
             s.dates = resolve_dates(raw[i], 0, doc.lang, doc.published, year_ctx)
             if datelines:  # the dateline's date is the document's, not the event's
                 s.dates = [d for d in s.dates if not any(a <= d.start < b for a, b in datelines)]
+            s.dates = [d for d in s.dates if not _publication(doc.text, d)]
             explicit = [int(d.value[:4]) for d in s.dates if d.certain]
-            if explicit:
+            days = [int(d.value[:4]) for d in s.dates if d.certain and len(d.value) == 10]
+            if days:  # a chronology entry opens with its date; later dates in it are mostly background
+                year_ctx = days[0]
+            elif explicit:
                 year_ctx = explicit[-1]
             s.time = times.get(i)
         return doc

@@ -33,6 +33,10 @@ _ISSUER = re.compile(
     re.IGNORECASE,
 )
 _AGENT = re.compile(r"\b(?:by|par)\s+(?:the\s+)?$")
+# "along with the junta regimes of Burkina Faso and Niger": co-actors, not where the event happened
+_ALONG = re.compile(
+    r"\b(?:along with|together with|alongside|joined by|aux côtés d[eu]|avec|ainsi que)\b[^.;:()]{0,45}$", re.IGNORECASE
+)
 _CAPWORD = re.compile(r"\b[A-ZÀ-Þ][\w-]+")
 _WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
 # French elision before a name ("d'Arbinda", "l'Ituri") when not inside a longer name ("Côte d'Ivoire")
@@ -157,6 +161,7 @@ class Places(Component):
             if match.kind == "country" and (
                 _SUBJECT.match(doc.text, m.end)
                 or _AGENT.search(doc.text, 0, m.start)
+                or _ALONG.search(doc.text, max(0, m.start - 60), m.start)
                 or _BORDER.search(doc.text, max(0, m.start - 40), m.start)
             ):
                 continue  # "France announced ...": the country acts here, it is not where things happen
