@@ -1,4 +1,5 @@
-"""Cross-domain flow: a newly stored document is extracted and its incidents stored with provenance.
+"""Cross-domain flow: a newly stored document is extracted and its incidents (and its travel advice,
+if it gives any) stored with provenance.
 
 Intake only knows the hook registry; this module plugs extraction into it (data flows one way).
 """
@@ -12,6 +13,7 @@ from vedette.intake.models import Document
 
 
 def extract_and_store(session: Session, document: Document) -> None:
+    """Incidents of ``document`` replace the ones it gave before (re-extraction is idempotent)."""
     from datetime import UTC, datetime
 
     from vedette.incidents.service import store_records
@@ -23,5 +25,20 @@ def extract_and_store(session: Session, document: Document) -> None:
     document.extractor = EXTRACTOR
 
 
+def store_advice(session: Session, document: Document) -> None:
+    """The document's travel advice, when it gives some (a level or zones to avoid), joins the history."""
+    from vedette.errors import BadInput
+    from vedette.risk.advisories import analyse_advisory
+    from vedette.risk.service import store_advisory
+
+    try:
+        result = analyse_advisory(document.text, document.name, document.language)
+    except BadInput:
+        return  # an empty text gives no advice; extraction already reports it
+    store_advisory(session, result.record, document_id=document.id, reason=result.reason or None)
+
+
 def install() -> None:
+    """Register the hooks (idempotent: a name registers once)."""
     register_document_hook("extract", extract_and_store)
+    register_document_hook("advisories", store_advice)

@@ -54,8 +54,10 @@ def query_incidents(
 ) -> Select:
     q = select(Incident)
     if since:
-        q = q.where(Incident.date >= since.isoformat()[:10])
-    if until:
+        # an incident dated only to a month or a year overlaps ``since`` when that period contains it
+        day = since.isoformat()[:10]
+        q = q.where(or_(Incident.date >= day, Incident.date == day[:7], Incident.date == day[:4]))
+    if until:  # "2023-03" <= "2023-03-09": a month or year that starts by ``until`` is kept
         q = q.where(Incident.date <= until.isoformat())
     if country:
         q = q.where(Incident.country == country.upper())

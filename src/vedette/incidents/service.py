@@ -73,8 +73,16 @@ def refresh(incident: Incident, records: list[dict]) -> None:
     incident.summary = records[0].get("evidence", "")[:500]
 
 
-def store_records(session: Session, document: Document, records: list[Any], extractor: str) -> list[Incident]:
-    """Replace this document's reports with ``records``, merging each into a matching incident."""
+def store_records(
+    session: Session, document: Document, records: list[Any], extractor: str | None = None
+) -> list[Incident]:
+    """Replace this document's reports with ``records``, merging each into a matching incident.
+
+    ``extractor`` names what produced the records (default: the extraction pipeline's name)."""
+    if extractor is None:
+        from vedette.intake.extract import EXTRACTOR
+
+        extractor = EXTRACTOR
     old = repo.reports_of_document(session, document.id)
     touched = {r.incident_id for r in old}
     # an analyst's split or merge survives re-extraction: the same span goes back to its locked incident

@@ -67,16 +67,17 @@ _AVOID = re.compile(
     r"advise against (?:all )?travel to|avoid all travel to|déconseillés? (?:vers|dans|à destination de)|"
     r"formellement déconseillée?s? (?:dans|vers)|(?:il est )?formellement déconseillé de se rendre"
     r"|déconseille (?:tout voyage|les voyages) (?:dans|vers|à destination de))"
-    r"\s+(?:(?:à|au|aux|en|dans|the|la|le|les|l')\s*)?(?P<zone>[^.,;:()\n]{3,80})",
+    r"\s+(?:(?:les|la|le|aux|au|à|en|dans|the)\s+|l')?(?P<zone>[^.,;:()\n]{3,80})",
     re.I,
 )
 _AVOID_SUBJECT = re.compile(
     r"(?:^|[.;:]\s+)(?P<zone>[^.;:\n]{3,80}?)\s+(?:est|sont|reste|restent|demeure|demeurent)\s+"
-    r"formellement déconseillée?s?",
+    r"(?:(?:également|aussi|toujours|désormais|donc)\s+)?formellement déconseillée?s?",
     re.I,
 )
 _AVOID_LIST = re.compile(r"^\s*(?:do not travel to|formellement déconseillés?)\s*:?\s*$", re.I)
 _ZONE_END = re.compile(r"\s+(?:and|or|where|which|due|because|et|où|en raison|compte tenu|sauf)\b.*$", re.I)
+_ITEM_END = re.compile(r"\s+(?:due to|because|owing|en raison|compte tenu|where|où)\b.*$", re.I)
 _LEGEND = re.compile(r"^\s*\[[A-Z]\]\(javascript:.*$", re.M)
 
 
@@ -227,8 +228,8 @@ def _zone_ok(zone: str, country: str | None) -> bool:
 def _regions(text: str, country: str | None) -> list[str]:
     zones: list[str] = []
 
-    def add(raw: str) -> None:
-        zone = _ZONE_END.sub("", raw.strip(" *-•\t")).strip(" *")
+    def add(raw: str, end: re.Pattern[str] = _ZONE_END) -> None:
+        zone = end.sub("", raw.strip(" *-•\t")).strip(" *")
         if _zone_ok(zone, country) and zone not in zones:
             zones.append(zone)
 
@@ -236,7 +237,7 @@ def _regions(text: str, country: str | None) -> list[str]:
         add(m.group("zone"))
     for m in _AVOID_SUBJECT.finditer(text):
         zone = re.sub(r"^(?:en outre|par ailleurs|toutefois|cependant|ainsi),?\s+", "", m.group("zone"), flags=re.I)
-        if not re.match(r"(?:les|tout|tous|il|ce|cela|le voyage|les voyages|les déplacements)\b", zone, re.I):
+        if not re.match(r"(?:tout|tous|il|ce|cela|(?:le|les) (?:voyages?|déplacements?|séjours?))\b", zone, re.I):
             add(zone)
     lines = text.split("\n")
     for i, line in enumerate(lines):
@@ -246,7 +247,7 @@ def _regions(text: str, country: str | None) -> list[str]:
                     continue
                 if not re.match(r"\s*[*\-•]\s", item):
                     break
-                add(item)
+                add(item, _ITEM_END)
     return zones
 
 
@@ -257,7 +258,7 @@ def _date(text: str, name: str, advice: list[str], lang: str | None) -> str | No
     year_ctx = int(years[-1]) if years else None
     for line in text.split("\n")[:12]:
         days = [d for d in find_dates(line, 0, lang, None, year_ctx) if len(d.value) == 10 and d.certain]
-        if days and len(line) <= 120:
+        if days and (len(line) <= 120 or days[0].start < 30):
             return days[0].value
     if not advice:
         return None
