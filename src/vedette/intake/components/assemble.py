@@ -354,6 +354,9 @@ class Assemble(Component):
     def _terrorism(rec, s: Sentence) -> None:  # noqa: ANN001
         if rec.category not in ("armed_conflict", "violence_against_civilians"):
             return
+        first = min(s.actors, key=lambda a: a[1], default=None)
+        if first is not None and first[3] in _STATE_RULES and not _BLAME.search(s.text):
+            return  # the state's forces acting (against "terrorists") are not terrorism
         jihadist = any("jihadist" in a[3] for a in s.actors) or _TERROR_WORD.search(s.text)
         if jihadist and _ATTACK.search(s.text):
             rec.category = "terrorism"
@@ -416,6 +419,8 @@ def _crowd(s: Sentence, hits: list, category: str, cue: str) -> tuple[str, str]:
     return "civil_unrest", max(unrest, key=lambda h: h[1])[2]
 
 
+_BLAME = re.compile(r"\b(?:blam\w+|attribut\w+|accus\w+|claimed responsibility|imput\w+|revendiqu\w+)", re.IGNORECASE)
+_STATE_RULES = ("actors.national-forces", "actors.country-forces", "actors.forces-nationales", "actors.lexicon.forces")
 _ARMED_RULES = ("actors.national-forces", "actors.country-forces", "actors.forces-nationales",
                 "actors.lexicon.jihadist", "actors.lexicon.group", "actors.lexicon.forces", "actors.unknown", "actors.inconnus")
 
@@ -508,7 +513,7 @@ def _fold_coarse(records: list) -> list:
                 (
                     o for o in precise
                     if o.category == r.category and o.date.startswith(r.date) and o.country == r.country
-                    and (o.place_id == r.place_id or (o.admin1 is None and r.admin1 is None))
+                    and (o.place_id == r.place_id or r.admin1 is None)
                     and not any(
                         getattr(o, f) is not None and getattr(r, f) is not None and getattr(o, f) != getattr(r, f)
                         for f in ("killed", "injured", "hostages_or_kidnapped")

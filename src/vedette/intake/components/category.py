@@ -38,6 +38,11 @@ def compile_cues(lang: str) -> list[tuple[str, re.Pattern[str], float]]:
     return out
 
 
+_PURPOSE = re.compile(
+    r"\b(?:so|so that|in order that|afin que|pour que)\s+(?:[\w’'-]+\s+){0,3}$", re.IGNORECASE
+)
+
+
 @component("category")
 class Category(Component):
     requires = ("sentences", "lang")
@@ -82,6 +87,8 @@ class Category(Component):
         skips: dict[int, tuple[int, str, str]] = {}
         for k, (kind, pat) in enumerate(self.nonevents[lang]):
             for i, m in doc.matches(pat):
+                if kind == "advice" and _PURPOSE.search(doc.text, max(0, m.start() - 40), m.start()):
+                    continue  # "so our clients could depart": a purpose, not a possibility
                 if i not in skips or skips[i][0] > k:
                     skips[i] = (k, kind, m.group(0))
         for i, s in enumerate(doc.sentences):

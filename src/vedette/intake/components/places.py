@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from vedette.gazetteer import PlaceMatch, ResolveContext, get_gazetteer
+from vedette.gazetteer import Mention, PlaceMatch, ResolveContext, get_gazetteer
 from vedette.intake.components.dates import DATELINE
 from vedette.intake.components.lexicon import LANG_DIR
 from vedette.intake.pipeline import Component, Doc, component
@@ -61,6 +61,21 @@ def mention_text(text: str) -> str:
     return _ELISION.sub(blank, text)
 
 
+_GENERIC_AIRPORT = re.compile(r"(?:International\s+)?Airports?|A[ée]roport(?:\s+international)?", re.IGNORECASE)
+_CITY_BEFORE = re.compile(r"([A-ZÀ-Þ][\w'’-]+(?:[ -][A-ZÀ-Þ][\w'’-]+)?)\s+$")
+
+
+def _with_city(m: Mention, text: str) -> Mention:
+    """"Bamako International Airport" found only as "International Airport": the airport of the town named
+    just before it, not some other airport of that name."""
+    if not _GENERIC_AIRPORT.fullmatch(m.surface):
+        return m
+    city = _CITY_BEFORE.search(text, max(0, m.start - 40), m.start)
+    if city is None:
+        return m
+    return replace(m, start=city.start(1), surface=text[city.start(1) : m.end])
+
+
 @dataclass
 class PlaceRef:
     match: PlaceMatch
@@ -92,6 +107,7 @@ class Places(Component):
         datelines = [(m.start(), m.end()) for m in DATELINE.finditer(doc.text)]
         if self.features is not None:
             mentions = [m for m in mentions if not self.features.search(doc.text, max(0, m.start - 20), m.start)]
+        mentions = [_with_city(m, doc.text) for m in mentions]
         counts: Counter[str] = Counter()
         named = False
         named_countries: set[str] = set()
