@@ -71,9 +71,9 @@ _AVOID = re.compile(
     re.I,
 )
 _AVOID_SUBJECT = re.compile(
-    r"(?:^|[.;:]\s+)(?P<zone>[^.;:\n]{3,80}?)\s+(?:est|sont|reste|restent|demeure|demeurent)\s+"
+    r"(?:^|[.;:]\s+)(?P<zone>[^.;:,\n]{3,80}?)\s+(?:est|sont|reste|restent|demeure|demeurent)\s+"
     r"(?:(?:également|aussi|toujours|désormais|donc)\s+)?formellement déconseillée?s?",
-    re.I,
+    re.I | re.M,
 )
 _AVOID_LIST = re.compile(r"^\s*(?:do not travel to|formellement déconseillés?)\s*:?\s*$", re.I)
 _ZONE_END = re.compile(r"\s+(?:and|or|where|which|due|because|et|où|en raison|compte tenu|sauf)\b.*$", re.I)
