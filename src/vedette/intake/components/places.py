@@ -37,6 +37,10 @@ _AGENT = re.compile(r"\b(?:by|par)\s+(?:the\s+)?$")
 _ALONG = re.compile(
     r"\b(?:along with|together with|alongside|joined by|aux côtés d[eu]|avec|ainsi que)\b[^.;:()]{0,45}$", re.IGNORECASE
 )
+_LOWER_ADJ = re.compile(r"\b[a-zà-ÿ]{5,}(?:e|s|es|ne|nne|nnes)\b")
+_COMPASS = re.compile(
+    r"\b(?:(Nord|Sud|Est|Ouest|North|South|East|West)-([A-ZÀ-Þ][\w'’]+)|([A-ZÀ-Þ][\w'’]+)-(Nord|Sud|Est|Ouest))\b"
+)
 _CAPWORD = re.compile(r"\b[A-ZÀ-Þ][\w-]+")
 _WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
 # French elision before a name ("d'Arbinda", "l'Ituri") when not inside a longer name ("Côte d'Ivoire")
@@ -142,10 +146,25 @@ class Places(Component):
                 and (p.country in named_countries or p.population >= 1_000_000)
             ):  # a town speaks for a country the text names, or for its own if it is a great city
                 counts[p.country] += 0.5 if p.kind == "admin1" or p.population >= 100_000 else 0.2
-        for w in set(_WORD.findall(doc.text)):
+        words = set(_WORD.findall(doc.text))
+        if doc.lang == "fr":  # French demonyms are lower-case adjectives: "l'armée centrafricaine"
+            words |= set(_LOWER_ADJ.findall(doc.text))
+        for w in words:
             cc = gaz.country_for_demonym(w)
             if cc:
                 counts[cc] += 0.5 * len(re.findall(rf"\b{re.escape(w)}\b", doc.text))
+        if not counts:  # no country and no demonym: the towns and regions speak, if they agree
+            towns: Counter[str] = Counter()
+            for m in mentions:
+                if m.start in initial:
+                    continue
+                p = gaz.resolve(m.surface)
+                if p is not None and p.country and (p.kind == "admin1" or p.population >= 20_000):
+                    towns[p.country] += 1
+            if towns:
+                cc, n = towns.most_common(1)[0]
+                if n >= 2 and n * 2 > sum(towns.values()):
+                    counts[cc] = float(n)
         top = max(counts.values(), default=0)
         doc.countries = {cc: round(n / top, 3) for cc, n in counts.items() if top and n / top >= 0.05}
 
@@ -182,7 +201,23 @@ class Places(Component):
             ):
                 continue  # "France announced ...": the country acts here, it is not where things happen
             sent.places.append(PlaceRef(match, m.start, m.end, m.surface, f"places.{match.why}"))
+        self._compass_compounds(doc, ctx)
         return doc
+
+    def _compass_compounds(self, doc: Doc, ctx: ResolveContext) -> None:
+        """"Sud-Liban", "Nord-Mali", "Liban-Sud": the part of the country the compound names (a zone)."""
+        for m in _COMPASS.finditer(doc.text):
+            direction, base = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            i = doc.sentence_at(m.start(), m.end())
+            if i is None or any(p.start <= m.start() < p.end for p in doc.sentences[i].places):
+                continue
+            c = self.gaz.country(base)
+            if c is None or c.kind != "country":
+                continue
+            zone = self.gaz.directional(direction, base, ctx, m.group(0))
+            if zone is not None:
+                doc.sentences[i].places.append(PlaceRef(zone, m.start(), m.end(), m.group(0), "places.compass-compound"))
+                doc.sentences[i].places.sort(key=lambda p: p.start)
 
     def _same_country(self, name: str, cc: str) -> bool:
         c = self.gaz.country(name)
