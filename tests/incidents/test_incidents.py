@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -133,3 +135,67 @@ def test_ingest_extracts_and_api_filters(client, tmp_path) -> None:
     assert client.get("/api/incidents/999999").status_code == 404
     out = CliRunner().invoke(app, ["explain", str(one)])
     assert out.exit_code == 0 and "rule" in out.output and "dates." in out.output
+
+
+def _seed(session) -> tuple[Document, list[int]]:  # noqa: ANN001
+    """Three incidents apart in time, place, category and text, stored from constructed records."""
+    d = doc(session, "seed.txt")
+    d.text = "Gunmen killed 4 in Townville. Protest in Lakeside. Flood in Hilltop."
+    recs = [
+        record(evidence="Gunmen killed 4 in Townville.", span=[0, 29], killed=4, actors=["unknown gunmen"],
+               provenance={"date": {"span": None, "rule": "dates.test-rule"},
+                           "place": {"span": [19, 28], "rule": "places.test-rule"}}),
+        record(date="2021-06", place="Lakeside", place_id="gn:5", admin1="Coast", lat=-4.0, lon=39.6,
+               category="civil_unrest", evidence="Protest in Lakeside.", span=[30, 50]),
+        record(date="2022-01-03", place="Hilltop", place_id="gn:6", admin1=None, country="TZ", lat=-6.0,
+               lon=35.0, category="natural_disaster", evidence="Flood in Hilltop.", span=[51, 68]),
+    ]
+    incs = store_records(session, d, recs)
+    session.commit()
+    return d, [i.id for i in incs]
+
+
+def test_api_filters_each_exclude_something(client, session) -> None:
+    _, (town, lake, hill) = _seed(session)
+
+    def ids(**params) -> set[int]:  # noqa: ANN003
+        r = client.get("/api/incidents", params=params)
+        assert r.status_code == 200, r.text
+        return {i["id"] for i in r.json()["items"]}
+
+    assert ids() == {town, lake, hill}
+    assert ids(since="2021-06-15") == {lake, hill}  # a month-precise incident overlapping `since` stays
+    assert ids(until="2021-05-31") == {town}
+    assert ids(country="TZ") == {hill}
+    assert ids(admin1="coast") == {lake}
+    assert ids(category=["civil_unrest", "natural_disaster"]) == {lake, hill}
+    assert ids(bbox="36.5,0.5,37.5,1.5") == {town}
+    assert ids(q="gunmen") == {town} and ids(q="lakeside") == {lake}
+    assert len(ids(limit=1)) == 1 and ids(limit=2, offset=2) == {town}  # newest first
+    item = client.get("/api/incidents", params={"country": "KE", "admin1": "North"}).json()["items"][0]
+    assert (item["severity"], item["report_count"], item["killed"], item["actors"]) == (2, 1, 4, ["unknown gunmen"])
+    geo = client.get("/api/incidents.geojson", params={"country": "TZ"}).json()
+    assert [f["geometry"]["coordinates"] for f in geo["features"]] == [[35.0, -6.0]]
+    for bad in ({"bbox": "1,2,3"}, {"bbox": "5,0,1,1"}, {"since": "yesterday"}, {"country": "KEN"}):
+        assert client.get("/api/incidents", params=bad).status_code == 422
+    assert client.post(f"/api/incidents/{town}/split", json={"report_id": 999999}).status_code == 422
+    assert client.post("/api/incidents/999999/merge", json={"other_id": town}).status_code == 404
+    assert client.post(f"/api/incidents/{town}/merge", json={"other_id": town}).status_code == 422
+    assert client.post(f"/api/incidents/{town}/merge", json={}).status_code == 422
+    merged = client.post(f"/api/incidents/{town}/merge", json={"other_id": lake}).json()
+    assert merged["report_count"] == 2 and merged["locked"]
+    assert client.get(f"/api/incidents/{lake}").status_code == 404
+    reports = client.get(f"/api/incidents/{town}").json()["reports"]
+    split = client.post(f"/api/incidents/{town}/split", json={"report_id": reports[1]["id"]}).json()
+    assert split["report_count"] == 1 and split["locked"] and split["category"] == "civil_unrest"
+
+
+def test_explain_shows_spans_and_rules(session, settings_env) -> None:
+    _, (town, _lake, _hill) = _seed(session)
+    out = CliRunner().invoke(app, ["explain", str(town)])
+    assert out.exit_code == 0, out.output
+    assert "seed.txt" in out.output and "places.test-rule" in out.output and "dates.test-rule" in out.output
+    assert "Townville" in out.output  # the place's span text, cut from the document
+    listed = CliRunner().invoke(app, ["incidents", "list", "--country", "TZ", "--json"])
+    assert listed.exit_code == 0 and [json.loads(x)["id"] for x in listed.output.splitlines()] == [_hill]
+    assert CliRunner().invoke(app, ["explain", "999999"]).exit_code != 0
