@@ -101,7 +101,7 @@ class Assemble(Component):
             follows = prev is not None and bool(prev[1]) and prev_index == index - 1
             if dates:
                 when = min(dates, key=lambda d: abs(d.start - cue_pos))
-            elif follows and any(r.category == category for r in prev[1]) and not (
+            elif follows and (any(r.category == category for r in prev[1]) or _BACK_REF.search(s.text)) and not (
                 {p.match.id for p in s.places if p.specificity >= 3} - {r.place_id for r in prev[1]}
             ):
                 self._fold(prev[1], s)  # the same event, told on: "The soldiers ... seized the palace"
@@ -176,6 +176,10 @@ class Assemble(Component):
             outside = [p for p in places if not background[0] <= p.start < background[1]]
             places = outside if outside or category != "transport_disruption" else places
         chosen = self._choose_places(s, places, main)
+        if category == "transport_disruption" and not any(p.specificity >= 3 for p in chosen):
+            airport = self._recent_airport(doc, s)
+            if airport is not None:
+                chosen = [airport]  # "flights were suspended" after a strike near an airport: that airport
         if not any(p.specificity >= 3 for p in chosen) and _ANAPHOR_PLACE.search(s.text):
             last = doc.meta.get("_last_event_town")
             if last is not None and (main is None or last.match.country == main):
@@ -213,6 +217,15 @@ class Assemble(Component):
                     )
                 )
         return out
+
+    @staticmethod
+    def _recent_airport(doc: Doc, s: Sentence):  # noqa: ANN205
+        k = doc.sentences.index(s)
+        for prev in reversed(doc.sentences[max(0, k - 3) : k]):
+            airports = [p for p in prev.places if p.match.kind == "airport"]
+            if airports:
+                return replace(airports[-1], rule=f"{airports[-1].rule}+airport-named-just-before")
+        return None
 
     def _choose_places(self, s: Sentence, places: list, main: str | None) -> list:
         if not places:
@@ -401,7 +414,16 @@ _ANAPHOR_PLACE = re.compile(
 )
 _CROWD_RULES = ("actors.crowd", "actors.foule", "actors.supporters")
 _YEAR_EVENT = ("fin", "déb", "lat", "ear", "mid", "cou", "mi-", "in ", "en ")  # "late 2012", "fin 2022", "in 2019"
-_BETWEEN = re.compile(r"\b(?:between|entre)\s+(?:the\s+|les\s+)?(?:towns?\s+of\s+|villes?\s+de\s+)?$", re.IGNORECASE)
+_BETWEEN = re.compile(
+    r"\b(?:between|entre|from|linking|connecting|reliant|de|d['’])\s*(?:the\s+|les\s+)?(?:towns?\s+of\s+|villes?\s+de\s+)?$",
+    re.IGNORECASE,
+)
+# a sentence that goes on about the incident just told: "the attacks bore the hallmarks of ...", "l'attaque a été ..."
+_BACK_REF = re.compile(
+    r"\b(?:the|these|those|this|l['’]|les|cette|ces)\s*(?:attacks?|bombings?|blasts?|assault|raid|ambush|kidnappings?|"
+    r"abductions?|attaques?|attentats?|explosions?|enlèvements?|embuscade)\b",
+    re.IGNORECASE,
+)
 
 
 def _crowd(s: Sentence, hits: list, category: str, cue: str) -> tuple[str, str]:
@@ -451,7 +473,10 @@ def _nearest_to_date(hits: list, own: list[DateValue], category: str, cue: str) 
 def _route_end(s: Sentence, a, b) -> bool:  # noqa: ANN001
     """``b`` closes "between ``a`` and ``b``"."""
     gap = s.text[a.end - s.start : b.start - s.start]
-    return bool(re.fullmatch(r"\s+(?:and|et)\s+", gap)) and bool(_BETWEEN.search(s.text[: a.start - s.start]))
+    before = s.text[: a.start - s.start]
+    if re.fullmatch(r"\s+(?:and|et)\s+", gap):
+        return bool(_BETWEEN.search(before)) and bool(re.search(r"\b(?:between|entre)\s", before[-40:], re.IGNORECASE))
+    return bool(re.fullmatch(r"\s+(?:to|à|au|-|–)\s+", gap)) and bool(_BETWEEN.search(before))
 
 
 def _listed_together(s: Sentence, a: DateValue, b: DateValue) -> bool:

@@ -265,11 +265,13 @@ class Dates(Component):
             if datelines:  # the dateline's date is the document's, not the event's
                 s.dates = [d for d in s.dates if not any(a <= d.start < b for a, b in datelines)]
             s.dates = [d for d in s.dates if not _publication(doc.text, d)]
-            explicit = [int(d.value[:4]) for d in s.dates if d.certain]
             days = [int(d.value[:4]) for d in s.dates if d.certain and len(d.value) == 10]
+            # months set the running year; a lone year only when it opens the entry ("In 2019, ..."), not in
+            # passing ("an insurgency since 2009")
+            settle = [int(d.value[:4]) for d in s.dates if d.certain and (len(d.value) > 4 or d.start - s.start <= 12)]
             if days:  # a chronology entry opens with its date; later dates in it are mostly background
                 year_ctx = days[0]
-            elif explicit:
-                year_ctx = explicit[-1]
+            elif settle:
+                year_ctx = settle[-1]
             s.time = times.get(i)
         return doc
