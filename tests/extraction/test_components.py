@@ -187,3 +187,75 @@ def test_pipeline_checks_requirements_and_accepts_new_components() -> None:
     finally:
         REGISTRY.pop("test-tagger")
     assert extract_doc("Gunmen attacked Goma on 3 May 2023.", "d.txt").lang == "en"
+
+
+# rules added for generality (own sentences, other countries) --------------------------------------------
+
+def test_publication_dates_do_not_date_events() -> None:
+    text = "Additionally, a March 2021 U.N. report found that militias committed looting in Ituri."
+    doc = extract_doc(text, "r.txt", published=date(2022, 5, 1))
+    assert doc.sentences[0].dates == []
+    fr = extract_doc("Selon le rapport du 3 mai 2023, des pillages ont eu lieu à Bunia.", "r.txt", lang="fr")
+    assert fr.sentences[0].dates == []
+
+
+def test_a_year_in_passing_does_not_set_the_running_year() -> None:
+    text = ("The group has waged an insurgency in the region since 2009. "
+            "Gunmen abducted 9 traders near Damboa on June 26.")
+    recs = extract_text(text, "ng.txt", published=date(2024, 7, 1))
+    assert [r.date for r in recs if r.category == "kidnapping"] == ["2024-06-26"]
+
+
+def test_last_week_gives_the_month_uncertain() -> None:
+    assert dates("Troops raided the camp last week.", ref=date(2024, 7, 3)) == [("2024-06", False)]
+    assert dates("L'armée a frappé la semaine dernière.", "fr", ref=date(2024, 7, 20)) == [("2024-07", False)]
+
+
+def test_route_from_one_town_to_another_is_one_place() -> None:
+    text = "Le 4 mars 2024, deux commerçants ont été enlevés sur l'axe reliant Mopti à Sévaré."
+    recs = extract_text(text, "ml.txt", lang="fr")
+    assert [r.place for r in recs] == ["Mopti"]
+
+
+def test_compass_compound_is_a_zone_of_the_country() -> None:
+    text = "Mardi, des frappes aériennes ont visé plusieurs villages du Sud-Liban, faisant 4 morts."
+    recs = extract_text(text, "lb.txt", published=date(2024, 10, 2), lang="fr")
+    assert recs and recs[0].country == "LB" and recs[0].place == "Sud-Liban"
+
+
+def test_french_lower_case_demonym_names_the_country() -> None:
+    text = "Le 2 avril 2022, l'armée tchadienne a repris le contrôle de Mongo après des combats."
+    doc = extract_doc(text, "td.txt", lang="fr")
+    assert max(doc.countries, key=doc.countries.get) == "TD"
+
+
+def test_flight_suspension_takes_the_airport_named_just_before() -> None:
+    text = ("On Monday, a drone struck near Erbil International Airport. "
+            "Flights were suspended for several hours on Tuesday.")
+    recs = extract_text(text, "iq.txt", published=date(2023, 10, 25))
+    transport = [r for r in recs if r.category == "transport_disruption"]
+    assert transport and transport[0].place.endswith("Airport") and transport[0].admin1 is not None
+
+
+def test_the_town_points_back_to_the_last_incident() -> None:
+    text = ("Insurgents attacked the town of Mocímboa da Praia on Tuesday, killing 5 soldiers. "
+            "Hundreds fled to Pemba. On Thursday the army regained control of the town.")
+    recs = extract_text(text, "mz.txt", published=date(2020, 8, 14))
+    assert {r.place for r in recs} == {"Mocímboa da Praia"}
+
+
+def test_co_actor_countries_are_not_places_and_state_forces_are_not_terrorists() -> None:
+    text = ("On March 2, 2023, the junta of Guinea, along with the governments of Mali and Niger, announced "
+            "it was leaving the regional bloc.")
+    recs = extract_text(text, "gn.txt")
+    assert recs and all(r.country == "GN" for r in recs) and recs[0].category == "political"
+    text = "On 5 May 2022, Burkinabe soldiers killed 12 suspected terrorists in an operation near Djibo."
+    recs = extract_text(text, "bf.txt")
+    assert recs and recs[0].category == "armed_conflict"
+
+
+def test_coarse_mention_folds_into_the_dated_record() -> None:
+    text = ("On August 18, 2021, soldiers seized power in a coup in Conakry. "
+            "The junta, which came to power in an August 2021 coup, later banned protests.")
+    recs = extract_text(text, "gn.txt")
+    assert [r.date for r in recs if r.category == "coup"] == ["2021-08-18"]

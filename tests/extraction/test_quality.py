@@ -53,8 +53,9 @@ def test_quality_on_corpus() -> None:
     docs = sorted({g["doc"] for g in gold})
     result = score.score_incidents(gold, _predict([CORPUS / d for d in docs]), 50.0)
     _report("corpus", result)
-    # issue goal is F1 >= 0.85; the profile's misses are mostly places the bundled gazetteer lacks (see notes)
-    _check(result, f1=0.75, category=0.85, admin1=0.90, counts=0.95, km=10.0)
+    # issue goal is F1 >= 0.85 (0.839 now); the profile's misses are mostly places the bundled gazetteer lacks
+    # or misplaces (Gouni, Moura, Talhandak, Tongo Tongo) and event dates told in another sentence
+    _check(result, f1=0.82, category=0.85, admin1=0.90, counts=0.95, km=10.0)
 
 
 def test_quality_on_own_documents() -> None:

@@ -81,7 +81,11 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "last-month",
-        re.compile(r"\b(?P<w>last month|le mois dernier|earlier this month|this month|ce mois-ci)\b", IC),
+        re.compile(
+            r"\b(?P<w>last month|le mois dernier|earlier this month|this month|ce mois-ci|last week|la semaine "
+            r"(?:dernière|passée)|earlier this week|this week|cette semaine)\b",
+            IC,
+        ),
     ),
 ]
 # a dateline opening a paragraph: "CITY, 17 February 2023 –", "CITY (Agency), le 3 mai 2024 -"
@@ -221,6 +225,9 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
         if w in ("last month", "le mois dernier"):
             first = ref.replace(day=1) - timedelta(days=1)
             return (f"{first.year:04d}-{first.month:02d}", False, "last-month")
+        if "week" in w or "semaine" in w:  # the month that week (mostly) fell in
+            day = ref - timedelta(days=7 if w in ("last week", "la semaine dernière", "la semaine passée") else 2)
+            return (f"{day.year:04d}-{day.month:02d}", False, "week-month")
         return (f"{ref.year:04d}-{ref.month:02d}", False, "this-month")
     return None
 

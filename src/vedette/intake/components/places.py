@@ -159,8 +159,8 @@ class Places(Component):
                 if m.start in initial:
                     continue
                 p = gaz.resolve(m.surface)
-                if p is not None and p.country and (p.kind == "admin1" or p.population >= 20_000):
-                    towns[p.country] += 1
+                if p is not None and p.country and (p.kind in ("admin1", "airport") or p.population >= 20_000):
+                    towns[p.country] += 2 if p.kind in ("admin1", "airport") or p.population >= 100_000 else 1
             if towns:
                 cc, n = towns.most_common(1)[0]
                 if n >= 2 and n * 2 > sum(towns.values()):
