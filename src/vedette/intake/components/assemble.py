@@ -151,6 +151,10 @@ class Assemble(Component):
         ]
         span = None
         m = _LEAD_BACKGROUND.match(s.text)
+        if m and any(s.start <= d.start and d.end <= s.start + m.end() for d in s.dates) and m.end() - sum(
+            len(d.text) for d in s.dates if d.end <= s.start + m.end()
+        ) < 12:
+            m = None  # "Since May 2020, ...": the clause is only the event's date, not a background event
         if m:
             span = (s.start, s.start + m.end())
         else:
@@ -190,7 +194,10 @@ class Assemble(Component):
         ):
             time = s.time[0]
         categories = [category]
-        transport = [h for h in s.categories if h[0] == "transport_disruption" and h[1] >= 3]
+        transport = [
+            h for h in s.categories
+            if h[0] == "transport_disruption" and h[1] >= 3 and not (category == "civil_unrest" and _ROAD.search(h[2]))
+        ]
         if transport and category != "transport_disruption":
             categories.append("transport_disruption")
         out = []
@@ -412,6 +419,7 @@ _ANAPHOR_PLACE = re.compile(
     r"(?!\s+(?:of|de|d['’])\s)",
     re.IGNORECASE,
 )
+_ROAD = re.compile(r"\b(?:roads?|routes?|highways?|bridges?|axes?|ponts?|barricad\w*|block\w*|bloqu\w*)\b", re.IGNORECASE)
 _CROWD_RULES = ("actors.crowd", "actors.foule", "actors.supporters")
 _YEAR_EVENT = ("fin", "déb", "lat", "ear", "mid", "cou", "mi-", "in ", "en ")  # "late 2012", "fin 2022", "in 2019"
 _BETWEEN = re.compile(
@@ -428,6 +436,9 @@ _BACK_REF = re.compile(
 
 def _crowd(s: Sentence, hits: list, category: str, cue: str) -> tuple[str, str]:
     """Protesters who 'attack' or 'clash' are unrest, criminal gangs who do are crime, not armed conflict."""
+    if category == "transport_disruption" and _ROAD.search(cue) and any(a[3] in _CROWD_RULES for a in s.actors):
+        unrest = [h for h in hits if h[0] == "civil_unrest"]  # protesters blocking a road: a protest
+        return "civil_unrest", (max(unrest, key=lambda h: h[1])[2] if unrest else cue)
     if category not in ("armed_conflict", "terrorism"):
         return category, cue
     gang = [h for h in hits if h[0] == "crime" and "gang" in h[2].lower()]
@@ -505,7 +516,9 @@ def merge_records(records: list) -> list:
             if o.category != r.category or not same_place:
                 continue
             da, db = _day(o.date), _day(r.date)
-            close = (da and db and abs((da - db).days) <= 1) or (o.date == r.date)
+            # a day apart is the same incident only at a named place: in a chronology, two country-level
+            # announcements on consecutive days are two events
+            close = (da and db and abs((da - db).days) <= 1 and o.admin1 is not None) or (o.date == r.date)
             if not close:
                 continue
             if r.evidence not in o.evidence:
