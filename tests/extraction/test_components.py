@@ -259,3 +259,11 @@ def test_coarse_mention_folds_into_the_dated_record() -> None:
             "The junta, which came to power in an August 2021 coup, later banned protests.")
     recs = extract_text(text, "gn.txt")
     assert [r.date for r in recs if r.category == "coup"] == ["2021-08-18"]
+
+
+def test_in_particular_gives_the_places_of_a_country_level_record() -> None:
+    text = ("In March 2022, al-Shabaab fighters clashed with government troops across Somalia. "
+            "In particular, the group overran positions near Baidoa and Beledweyne.")
+    recs = extract_text(text, "so.txt")
+    assert sorted(r.place for r in recs) == ["Baidoa", "Beledweyne"]
+    assert all("al-Shabaab" in r.actors and r.date == "2022-03" for r in recs)

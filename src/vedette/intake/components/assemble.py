@@ -68,6 +68,7 @@ class Assemble(Component):
         prev: tuple[Sentence, list[IncidentRecord]] | None = None
         prev_index = -1
         records: list[IncidentRecord] = []
+        replaced: list[IncidentRecord] = []
         for index, s in enumerate(doc.sentences):
             own = [d for d in s.dates if len(d.value) >= 7] or [
                 d for d in s.dates if d.start - s.start <= 12 and d.text[:3].lower() in _YEAR_EVENT
@@ -114,6 +115,10 @@ class Assemble(Component):
                     continue
                 first = prev[1][0]
                 when = DateValue(first.date, s.start, s.start, "", False, "assemble.date-of-previous-sentence")
+                if _SPECIFY.match(s.text) and all(r.admin1 is None and r.category == category for r in prev[1]):
+                    # "In particular, the group controls X and Y": where the country-level record happened
+                    replaced = prev[1]
+                    records = [r for r in records if all(r is not q for q in replaced)]
             elif doc.published:
                 when = DateValue(doc.published.isoformat(), s.start, s.start, "", False, "assemble.document-date")
             elif log_mode and last_dated is not None:
@@ -126,6 +131,11 @@ class Assemble(Component):
             made = []
             for w in sorted(group, key=lambda d: d.start):
                 made += self._records(doc, s, category, cue, w, w.rule, main, IncidentRecord, background)
+            for q in replaced:
+                for r in made:
+                    r.actors += [a for a in q.actors if a not in r.actors]
+                    r.evidence = f"{q.evidence} [...] {r.evidence}"
+            replaced = []
             records.extend(made)
             prev = (s, made)
             prev_index = index
@@ -420,6 +430,11 @@ _ANAPHOR_PLACE = re.compile(
     re.IGNORECASE,
 )
 _ROAD = re.compile(r"\b(?:roads?|routes?|highways?|bridges?|axes?|ponts?|barricad\w*|block\w*|bloqu\w*)\b", re.IGNORECASE)
+_SPECIFY = re.compile(
+    r"^(?:In particular|Notably|Particularly|Especially|Most of (?:the|these) \w+ (?:took place|occurred)|"
+    r"En particulier|Notamment|Plus particulièrement)\b",
+    re.IGNORECASE,
+)
 _CROWD_RULES = ("actors.crowd", "actors.foule", "actors.supporters")
 _YEAR_EVENT = ("fin", "déb", "lat", "ear", "mid", "cou", "mi-", "in ", "en ")  # "late 2012", "fin 2022", "in 2019"
 _BETWEEN = re.compile(
