@@ -384,6 +384,8 @@ class Assemble(Component):
     def _terrorism(rec, s: Sentence) -> None:  # noqa: ANN001
         if rec.category not in ("armed_conflict", "violence_against_civilians"):
             return
+        if re.match(r"(?i)clash|fight|fought|battle|affrontement|combat|accroch", rec.category_cue or ""):
+            return  # armed groups clashing with each other or with troops: armed conflict, whoever they are
         first = min(s.actors, key=lambda a: a[1], default=None)
         if first is not None and first[3] in _STATE_RULES and not _BLAME.search(s.text):
             return  # the state's forces acting (against "terrorists") are not terrorism
