@@ -88,9 +88,13 @@ class Doc:
 
     def matches(self, pattern: re.Pattern[str]) -> Iterator[tuple[int, re.Match[str]]]:
         """``pattern`` run once over the whole text, each match with the index of its sentence."""
+        starts = self.meta.get("_sentence_starts")
+        if starts is None or len(starts) != len(self.sentences):
+            starts = self.meta["_sentence_starts"] = [s.start for s in self.sentences]
+        ends = [s.end for s in self.sentences]
         for m in pattern.finditer(self.text):
-            i = self.sentence_at(m.start(), m.end())
-            if i is not None:
+            i = bisect_right(starts, m.start()) - 1
+            if i >= 0 and m.end() <= ends[i]:
                 yield i, m
 
 
