@@ -267,3 +267,20 @@ def test_in_particular_gives_the_places_of_a_country_level_record() -> None:
     recs = extract_text(text, "so.txt")
     assert sorted(r.place for r in recs) == ["Baidoa", "Beledweyne"]
     assert all("al-Shabaab" in r.actors and r.date == "2022-03" for r in recs)
+
+
+def test_the_day_before_counts_from_the_date_just_told() -> None:
+    text = ("Le 12 mai 2023, des bandits ont attaqué un convoi à Tambacounda, au Sénégal. "
+            "La veille, deux gendarmes avaient été tués lors d'une embuscade à Bakel.")
+    recs = extract_text(text, "sn.txt", lang="fr")
+    assert {r.date for r in recs if r.category == "armed_conflict" and r.killed == 2} == {"2023-05-11"}
+    en = extract_doc("On 3 June 2022 gunmen attacked Bunia. The next day, troops clashed with them.", "cd.txt")
+    assert [d.value for d in en.sentences[1].dates] == ["2022-06-04"]
+
+
+def test_a_local_disruption_without_a_place_stays_where_the_text_was() -> None:
+    text = ("Mardi, des gangs armés ont attaqué le terminal portuaire de Cap-Haïtien. "
+            "Les activités du port ont été suspendues jusqu'à nouvel ordre.")
+    recs = extract_text(text, "ht.txt", published=date(2024, 5, 8), lang="fr")
+    transport = [r for r in recs if r.category == "transport_disruption"]
+    assert transport and transport[0].admin1 is not None and transport[0].country == "HT"

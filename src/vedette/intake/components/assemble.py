@@ -109,7 +109,9 @@ class Assemble(Component):
                 continue
             elif same_para:
                 new_places = {p.match.id for p in s.places} - {r.place_id for r in prev[1]}
-                other_event = decided[2] >= 2 * MIN_WEIGHT and all(r.category != category for r in prev[1])
+                other_event = (
+                    decided[2] >= 2 * MIN_WEIGHT or (category == "transport_disruption" and decided[2] >= 3)
+                ) and all(r.category != category for r in prev[1])  # a closure after an attack is its own record
                 if not other_event and not any(p.specificity >= 3 for p in s.places if p.match.id in new_places):
                     self._fold(prev[1], s)
                     continue
@@ -194,6 +196,10 @@ class Assemble(Component):
             airport = self._recent_airport(doc, s)
             if airport is not None:
                 chosen = [airport]  # "flights were suspended" after a strike near an airport: that airport
+            elif not places and doc.meta.get("_last_event_town") is not None and not _NATIONAL.search(s.text):
+                last = doc.meta["_last_event_town"]  # "port activities were suspended": where the text just was
+                if main is None or last.match.country == main:
+                    chosen = [replace(last, rule=f"{last.rule}+place-of-previous-incident")]
         if not any(p.specificity >= 3 for p in chosen) and _ANAPHOR_PLACE.search(s.text):
             last = doc.meta.get("_last_event_town")
             if last is not None and (main is None or last.match.country == main):
@@ -274,7 +280,8 @@ class Assemble(Component):
             # a foreign country that is not where anything happens ("the junta regimes of X", "among the
             # Y") is an actor; the incident stays in the document's country unless a locative says otherwise
             before = s.text[max(0, best[0].start - s.start - 14): best[0].start - s.start]
-            if not _LOCATIVE_LIST.search(before):
+            opens = best[0].start - s.start <= 4  # "Niger closed its airspace": the subject acts on itself
+            if not _LOCATIVE_LIST.search(before) and not (opens and _SELF_ACT.search(s.text)):
                 return []
         return best[:1]
 
@@ -437,6 +444,12 @@ _SPECIFY = re.compile(
     r"En particulier|Notamment|Plus particulièrement)\b",
     re.IGNORECASE,
 )
+_SELF_ACT = re.compile(
+    r"\b(?:closed|shut|reopened|suspended|declared|imposed|fermé|rouvert|suspendu|décrété|instauré)\b[^.]{0,40}"
+    r"\b(?:its|their|his|her|son|sa|ses|leurs?|the country['’]s)\b",
+    re.IGNORECASE,
+)
+_NATIONAL = re.compile(r"\b(?:borders?|airspace|frontières?|espace aérien|nationwide|country|pays)\b", re.IGNORECASE)
 _CROWD_RULES = ("actors.crowd", "actors.foule", "actors.supporters")
 _YEAR_EVENT = ("fin", "déb", "lat", "ear", "mid", "cou", "mi-", "in ", "en ")  # "late 2012", "fin 2022", "in 2019"
 _BETWEEN = re.compile(

@@ -232,6 +232,12 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
     return None
 
 
+_EVE = re.compile(
+    r"\b(?:la veille|l['’]avant-veille|the day before|the previous day|the night before|le lendemain|the next day|"
+    r"the following day|the day after)\b",
+    IC,
+)
+_EVE_BACK = re.compile(r"veille|before|previous", IC)
 # "a January 2021 U.N. report", "a 2018 poll", "le rapport du 3 mai": the date of a publication, not of an event
 _PUB_NOUN = r"(?:reports?|polls?|surveys?|study|studies|statements?|census|rapports?|sondages?|enquêtes?|études?|communiqués?)"
 _PUB_AFTER = re.compile(rf"\s+(?:[A-Z][\w.&-]*\s+){{0,3}}{_PUB_NOUN}\b")
@@ -267,8 +273,19 @@ class Dates(Component):
                 if t is not None:
                     times[i] = (t, m.start(), m.end())
         datelines = [(m.start(), m.end()) for m in DATELINE.finditer(doc.text)]
+        eves: dict[int, list[re.Match[str]]] = {}
+        for i, m in doc.matches(_EVE):
+            eves.setdefault(i, []).append(m)
+        last_day: date | None = None
         for i, s in enumerate(doc.sentences):
             s.dates = resolve_dates(raw[i], 0, doc.lang, doc.published, year_ctx)
+            if i in eves and last_day is not None and not any(len(d.value) == 10 for d in s.dates):
+                for m in eves[i]:  # "la veille", "the next day": a day from the date told just before
+                    step = -1 if _EVE_BACK.search(m.group(0)) else 1
+                    day = last_day + timedelta(days=step)
+                    s.dates.append(DateValue(day.isoformat(), m.start(), m.end(), m.group(0), False,
+                                             "dates.day-relative-to-previous-date"))
+                s.dates.sort(key=lambda d: d.start)
             if datelines:  # the dateline's date is the document's, not the event's
                 s.dates = [d for d in s.dates if not any(a <= d.start < b for a, b in datelines)]
             s.dates = [d for d in s.dates if not _publication(doc.text, d)]
@@ -281,4 +298,7 @@ class Dates(Component):
             elif settle:
                 year_ctx = settle[-1]
             s.time = times.get(i)
+            day_values = [d.value for d in s.dates if len(d.value) == 10 and d.start - s.start <= 40]
+            if day_values:
+                last_day = date.fromisoformat(day_values[0])
         return doc
