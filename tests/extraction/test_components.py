@@ -284,3 +284,10 @@ def test_a_local_disruption_without_a_place_stays_where_the_text_was() -> None:
     recs = extract_text(text, "ht.txt", published=date(2024, 5, 8), lang="fr")
     transport = [r for r in recs if r.category == "transport_disruption"]
     assert transport and transport[0].admin1 is not None and transport[0].country == "HT"
+
+
+def test_a_dated_revelation_of_claims_is_not_an_incident_of_that_date() -> None:
+    text = ("On 3 March 2021, al-Shabaab released a statement claiming that its fighters had attacked bases "
+            "across Somalia. On 9 March 2021, al-Shabaab fighters attacked a base in Baidoa.")
+    recs = extract_text(text, "so.txt")
+    assert [r.date for r in recs] == ["2021-03-09"]

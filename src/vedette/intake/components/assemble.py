@@ -87,7 +87,7 @@ class Assemble(Component):
                 if (same_para or follows) and not own and not (s.skip or "").startswith("advice"):
                     self._fold(prev[1], s)
                 continue
-            if s.skip and (s.skip.startswith("advice") or not any(d.certain for d in own)):
+            if s.skip and (s.skip.startswith(("advice", "reported")) or not any(d.certain for d in own)):
                 continue
             category, cue, _ = decided
             category, cue = _nearest_to_date(hits, own, category, cue)
