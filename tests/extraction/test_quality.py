@@ -53,9 +53,10 @@ def test_quality_on_corpus() -> None:
     docs = sorted({g["doc"] for g in gold})
     result = score.score_incidents(gold, _predict([CORPUS / d for d in docs]), 50.0)
     _report("corpus", result)
-    # issue goal is F1 >= 0.85 (0.839 now); the profile's misses are mostly places the bundled gazetteer lacks
-    # or misplaces (Gouni, Moura, Talhandak, Tongo Tongo) and event dates told in another sentence
-    _check(result, f1=0.82, category=0.85, admin1=0.90, counts=0.95, km=10.0)
+    # issue goal is F1 >= 0.85 (0.855 at 0df0b1e); the bar leaves a little room for gazetteer data changes. The
+    # profile's misses are places the bundled gazetteer lacks or misplaces (Gouni, Moura, Talhandak, Tongo Tongo)
+    # and event dates told in another sentence ("since April 17", "by August 6")
+    _check(result, f1=0.84, category=0.85, admin1=0.90, counts=0.95, km=10.0)
 
 
 def test_quality_on_own_documents() -> None:
@@ -73,4 +74,6 @@ def test_quality_on_own_documents() -> None:
     _report("own documents", result)
     # 0.85, not 0.90: the Sudan, Côte d'Ivoire, Mozambique, Niger-profile and DRC documents were written
     # after the rules and never tuned on (0.714 and 0.625 F1 when first run, 0.86 and 0.75 now).
-    _check(result, f1=0.85, category=0.90, admin1=0.85, counts=0.95, km=10.0)
+    # the last six documents (Chad FR, Iraq, Nigeria, Bangladesh FR, Haiti FR, Kenya) scored 0.593 and 0.727 F1
+    # on their first run, before the rules they exposed were generalised; 0.947 over all 27 now
+    _check(result, f1=0.90, category=0.90, admin1=0.85, counts=0.95, km=10.0)
