@@ -112,11 +112,18 @@ class Places(Component):
         if self.features is not None:
             mentions = [m for m in mentions if not self.features.search(doc.text, max(0, m.start - 20), m.start)]
         mentions = [_with_city(m, doc.text) for m in mentions]
+        memo: dict[str, PlaceMatch | None] = {}
+
+        def plain(surface: str) -> PlaceMatch | None:  # context-free resolution, once per surface
+            if surface not in memo:
+                memo[surface] = gaz.resolve(surface)
+            return memo[surface]
+
         counts: Counter[str] = Counter()
         named = False
         named_countries: set[str] = set()
         for m in mentions:
-            c = gaz.resolve(m.surface)
+            c = plain(m.surface)
             if c is not None and c.kind == "country":
                 named = True
                 named_countries.add(c.country)
@@ -133,7 +140,7 @@ class Places(Component):
         starts = {s.start for s in doc.sentences}
         initial = {m.start for m in mentions if m.start in starts and " " not in m.surface}
         for m in mentions:  # towns and regions speak for their country, less than its name does
-            p = gaz.resolve(m.surface)
+            p = plain(m.surface)
             if p is not None and p.kind == "city" and p.country and any(a <= m.start < b for a, b in datelines):
                 counts[p.country] += 1.0  # the dateline: where the report was written, usually in the country
                 continue
@@ -158,7 +165,7 @@ class Places(Component):
             for m in mentions:
                 if m.start in initial:
                     continue
-                p = gaz.resolve(m.surface)
+                p = plain(m.surface)
                 if p is not None and p.country and (p.kind in ("admin1", "airport") or p.population >= 20_000):
                     towns[p.country] += 2 if p.kind in ("admin1", "airport") or p.population >= 100_000 else 1
             if towns:
