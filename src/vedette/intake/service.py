@@ -338,23 +338,8 @@ def ingest_items(
 def _flush(
     factory: sessionmaker[Session], batch: list[Prepared], report: IngestReport, run_hooks: bool
 ) -> None:
-    with factory.begin() as s:
-        begin_write(s)
+    with factory.begin() as s:  # one transaction per chunk (store/db.py makes SQLite's BEGIN explicit)
         store_prepared(s, batch, report, run_hooks=run_hooks)
-
-
-def begin_write(session: Session) -> None:
-    """Make the session's transaction a real one on SQLite, so savepoints nest inside it.
-
-    pysqlite only opens a transaction before DML; a SAVEPOINT issued first would itself become the
-    outermost transaction, and its RELEASE would commit each document on its own.
-    """
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        return
-    dbapi = conn.connection.dbapi_connection
-    if dbapi is not None and not getattr(dbapi, "in_transaction", True):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def ingest_bytes(
