@@ -8,7 +8,15 @@ class VedetteError(Exception):
 
     def __init__(self, message: str, *, item: str | None = None) -> None:
         self.item = item
+        self.message = message
         super().__init__(f"{item}: {message}" if item else message)
+
+    def __reduce__(self):  # noqa: ANN204 - keeps ``item`` across processes (parse workers)
+        return (_rebuild, (type(self), self.message, self.item))
+
+
+def _rebuild(cls: type[VedetteError], message: str, item: str | None) -> VedetteError:
+    return cls(message, item=item)
 
 
 class NotFound(VedetteError):

@@ -358,6 +358,28 @@ def _read(raw: bytes, name: str, media_type: str | None, deadline: float) -> Ext
     return Extracted(text=normalise(decode_text(raw, name, declared)), media_type=kind)
 
 
+def _needs_isolation(raw: bytes, name: str, media_type: str | None, seconds: float) -> bool:
+    """HTML read outside the main thread (a web request) goes to a killable worker process."""
+    if seconds <= 0 or threading.current_thread() is threading.main_thread():
+        return False
+    kind = (media_type or "").split(";")[0].strip().lower() or guess_media_type(name, raw)
+    return kind in ("text/html", "application/xhtml+xml")
+
+
+def _read_in_worker(raw: bytes, name: str, media_type: str | None, seconds: float) -> Extracted:
+    with time_limit(seconds) as deadline:  # the worker's main thread: SIGALRM works there
+        return _read(raw, name, media_type, deadline)
+
+
+def _read_isolated(raw: bytes, name: str, media_type: str | None, seconds: float) -> Extracted:
+    from vedette.intake.isolation import IsolatedTimeout, run_isolated
+
+    try:
+        return run_isolated(_read_in_worker, raw, name, media_type, seconds, timeout=seconds + 0.5)
+    except IsolatedTimeout:
+        raise ParseTimeout() from None
+
+
 _BINARY_TYPES = {"application/zip", "application/gzip", "application/x-tar", "application/msword",
                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
@@ -374,8 +396,11 @@ def read_bytes(raw: bytes, name: str, media_type: str | None = None) -> Extracte
     if not raw.strip():
         raise BadInput("empty document (no content)", item=name)
     try:
-        with time_limit(settings.parse_timeout_s) as deadline:
-            result = _read(raw, name, media_type, deadline)
+        if _needs_isolation(raw, name, media_type, settings.parse_timeout_s):
+            result = _read_isolated(raw, name, media_type, settings.parse_timeout_s)
+        else:
+            with time_limit(settings.parse_timeout_s) as deadline:
+                result = _read(raw, name, media_type, deadline)
     except ParseTimeout:
         raise BadInput(
             f"parsing took longer than {settings.parse_timeout_s:g} s (parse_timeout_s)", item=name

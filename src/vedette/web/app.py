@@ -35,6 +35,9 @@ def create_app() -> FastAPI:
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            from vedette.intake import isolation
+
+            isolation.shutdown()  # parse workers, if a request started them
 
     app = FastAPI(
         title="Vedette", version=__version__, description="Crisis-response operations centre API.", lifespan=lifespan

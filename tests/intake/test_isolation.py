@@ -1,0 +1,39 @@
+"""The killable parse workers used by web requests (vedette.intake.isolation)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+
+import pytest
+
+from vedette.errors import BadInput
+from vedette.intake import isolation
+
+
+@pytest.fixture
+def pool():  # noqa: ANN201
+    yield isolation._get_pool()
+    isolation.shutdown()
+
+
+def test_overrunning_call_is_killed_and_the_pool_replaced(pool) -> None:
+    procs = list(pool._processes.values())
+    old = {p.pid for p in procs}
+    t = time.monotonic()
+    with pytest.raises(isolation.IsolatedTimeout, match="no result after 0.3 s"):
+        isolation.run_isolated(time.sleep, 30, timeout=0.3)
+    assert time.monotonic() - t < 2
+    for proc in procs:
+        proc.join(timeout=5)
+        assert not proc.is_alive()
+    pid = isolation.run_isolated(os.getpid, timeout=60)
+    assert pid not in old and pid != os.getpid()
+
+
+def test_errors_cross_the_process_boundary_unchanged(pool) -> None:
+    with pytest.raises(ValueError, match="invalid literal"):
+        isolation.run_isolated(int, "not a number", timeout=30)
+    err = pickle.loads(pickle.dumps(BadInput("too deep", item="page.html")))
+    assert isinstance(err, BadInput) and err.item == "page.html" and str(err) == "page.html: too deep"
