@@ -88,29 +88,48 @@ class Actors(Component):
                 found[i].setdefault(m.group(1), (m.group(1), m.start(), m.end(), "actors.defined-acronym"))
         for rule, pat, output in self.patterns[lang]:
             for i, m in doc.matches(pat):
-                name = self._render(output, m, main)
-                if name and name.lower() not in {k.lower() for k in found[i]}:
-                    found[i][name] = (name, m.start(), m.end(), f"actors.{rule}")
+                for name in self._render(output, m, main):
+                    if name.lower() not in {k.lower() for k in found[i]}:
+                        found[i][name] = (name, m.start(), m.end(), f"actors.{rule}")
         for i, s in enumerate(doc.sentences):
             s.actors = sorted(found[i].values(), key=lambda a: a[1])
         return doc
 
-    def _render(self, output: str, m: re.Match[str], main: str | None) -> str | None:
+    def _render(self, output: str, m: re.Match[str], main: str | None) -> list[str]:
+        """The actor name(s) a pattern's output template makes of a match ([] when it does not apply).
+
+        Placeholders: {nat} a demonym, {country} a country as its demonym, {countryname} a country's name,
+        {countrytext} a country as written, {countries} a list of countries ("Mali, Niger and Burkina
+        Faso"), {doc} the document's main country as a demonym, {0} the match itself (lower-cased); any
+        other {group} is that group's text.
+        """
         g = m.groupdict()
+        if output == "{0}":
+            return [m.group(0).lower()]
+        if "{countries}" in output:
+            names = []
+            for part in re.split(r",\s*(?:and\s+|et\s+)?|\s+(?:and|et)\s+", g["countries"]):
+                c = self.gaz.country(part.strip())
+                if c is None or c.kind != "country":
+                    return []
+                names.append(c.name)
+            return names
         if "{nat}" in output:
             cc = self.gaz.country_for_demonym(g["nat"])
             if not cc:
-                return None
-            return output.replace("{nat}", self.demonym.get(cc, g["nat"]))
-        if "{country}" in output:
+                return []
+            output = output.replace("{nat}", self.demonym.get(cc, g["nat"]))
+        if "{country}" in output or "{countryname}" in output:
             c = self.gaz.country(g["country"])
             if c is None or c.kind != "country":
-                return None
-            return output.replace("{country}", self.demonym.get(c.country or "", c.name))
+                return []
+            output = output.replace("{country}", self.demonym.get(c.country or "", c.name))
+            output = output.replace("{countryname}", c.name).replace("{countrytext}", g["country"])
         if "{doc}" in output:
             if not main:
-                return None
-            return output.replace("{doc}", self.demonym.get(main, main))
-        if output == "{0}":
-            return m.group(0).lower()
-        return output
+                return []
+            output = output.replace("{doc}", self.demonym.get(main, main))
+        for key, value in g.items():
+            if value and "{" + key + "}" in output:
+                output = output.replace("{" + key + "}", " ".join(value.split()))
+        return [output]
