@@ -102,7 +102,12 @@ RIVER_PATTERNS = [
     re.compile(rf"\b(?:the\s+)?(?P<base>{_NAME})\s+[Rr]iver\b"),
     re.compile(rf"\b(?:fleuve|rivière)\s+(?P<base>{_NAME})"),
 ]
-_CAP_RUN = re.compile(rf"(?<![\w\-’'])(?:{_NAME})")
+# runs of capitalised words for name matching also span "and"/"et" ("Trinidad and Tobago", "Bosnia and
+# Herzegovina"); a run such as "Mali and Niger" still yields both names, since "and" is a function word
+_RUN_NAME = (
+    rf"{_CAP}(?:(?:\s+(?:(?:de|du|des|la|le|al|el|of|the|da|do|di|sur|and|et)\s+){{0,2}}|\s+[dl]['’]){_CAP}){{0,4}}"
+)
+_CAP_RUN = re.compile(rf"(?<![\w\-’'])(?:{_RUN_NAME})")
 _FUNCTION = frozenset(
     [
         "the",
@@ -742,7 +747,7 @@ class Gazetteer:
                     surface = text[a:b]
                     key = fold(surface)
                     single = j - i == 1
-                    if single and (key in stop or surface.isupper()):
+                    if single and (key in stop or surface.isupper() or surface[:1].islower()):
                         continue
                     if key in keys and free(a, b):
                         hit = (a, b, surface, j)
