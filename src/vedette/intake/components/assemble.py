@@ -80,7 +80,7 @@ class Assemble(Component):
             hits, background = self._weighted(s)
             decided = decide(hits)
             same_para = prev is not None and prev[0].paragraph == s.paragraph and bool(prev[1])
-            if decided is not None and decided[2] < MIN_WEIGHT and _armed_actor_on_a_day(s, own):
+            if decided is not None and decided[2] < MIN_WEIGHT and _armed_actor_on_a_day(s, own, doc.published is not None):
                 decided = (decided[0], decided[1], MIN_WEIGHT)  # "On 3 May 2021, French troops captured X"
             if decided is None or decided[2] < MIN_WEIGHT:
                 follows = prev is not None and bool(prev[1]) and prev_index == index - 1
@@ -487,12 +487,17 @@ _STATE_RULES = ("actors.soldiers", "actors.soldats", "actors.national-forces", "
                 "actors.lexicon.forces", "actors.government", "actors.country-government", "actors.doc-government",
                 "actors.gouvernement")
 _ARMED_RULES = ("actors.soldiers", "actors.soldats", "actors.national-forces", "actors.country-forces", "actors.forces-nationales",
-                "actors.lexicon.jihadist", "actors.lexicon.group", "actors.lexicon.forces", "actors.unknown", "actors.inconnus")
+                "actors.lexicon.jihadist", "actors.lexicon.group", "actors.lexicon.forces", "actors.unknown", "actors.inconnus",
+                "actors.commando")
 
 
-def _armed_actor_on_a_day(s: Sentence, own: list[DateValue]) -> bool:
-    """A weak cue still reports an event when an armed actor acts on a stated day."""
-    return any(a[3] in _ARMED_RULES for a in s.actors) and any(d.certain and len(d.value) == 10 for d in own)
+def _armed_actor_on_a_day(s: Sentence, own: list[DateValue], dated_doc: bool = False) -> bool:
+    """A weak cue still reports an event when an armed actor acts on a stated day (in a dated document, a
+    day told without its year or by its weekday is stated too: "Samedi 4 novembre, un commando a attaqué")."""
+    return any(a[3] in _ARMED_RULES for a in s.actors) and any(
+        len(d.value) == 10 and (d.certain or (dated_doc and d.rule.startswith(("dates.day-month", "dates.month-day"))))
+        for d in own
+    )
 
 
 def _nearest_to_date(hits: list, own: list[DateValue], category: str, cue: str) -> tuple[str, str]:

@@ -289,10 +289,14 @@ class Dates(Component):
             if datelines:  # the dateline's date is the document's, not the event's
                 s.dates = [d for d in s.dates if not any(a <= d.start < b for a, b in datelines)]
             s.dates = [d for d in s.dates if not _publication(doc.text, d)]
-            days = [int(d.value[:4]) for d in s.dates if d.certain and len(d.value) == 10]
+            opening = [d for d in s.dates if d.certain and d.start - s.start <= 25]
+            passing = [d for d in s.dates if d.certain] if doc.published is None else opening
+            # in a dated news story, a year told in passing ("the worst since those of August 2022") does not
+            # move the running year; in an undated chronology any full date does
+            days = [int(d.value[:4]) for d in passing if len(d.value) == 10]
             # months set the running year; a lone year only when it opens the entry ("In 2019, ..."), not in
             # passing ("an insurgency since 2009")
-            settle = [int(d.value[:4]) for d in s.dates if d.certain and (len(d.value) > 4 or d.start - s.start <= 12)]
+            settle = [int(d.value[:4]) for d in passing if len(d.value) > 4 or d.start - s.start <= 12]
             if days:  # a chronology entry opens with its date; later dates in it are mostly background
                 year_ctx = days[0]
             elif settle:
