@@ -1,4 +1,4 @@
-"""HTTP routes of the gazetteer: search (JSON or GeoJSON), reverse, get, add an own place."""
+"""HTTP routes of the gazetteer: search (JSON or GeoJSON), reverse, get, geometry, add an own place."""
 
 from __future__ import annotations
 
@@ -73,6 +73,26 @@ def get_place(place_id: str) -> dict:
     if m is None:
         raise NotFound(f"no place {place_id}", item=place_id)
     return m.as_dict()
+
+
+@router.get("/places/{place_id}/geometry", responses=ERRORS)
+def place_geometry(
+    place_id: str,
+    tolerance: float = Query(0.01, ge=0, le=1, description="simplification in degrees (0: full detail)"),
+) -> dict:
+    """GeoJSON Feature of a place or zone: a country's polygon, an admin-1 region approximated from its
+    towns, 'zone:ML:north', 'zone:a1:ML-9:east', 'border:ML:DZ' (50 km strip; 'border:ML:DZ:30'), or
+    a 0.5-degree disc around a town."""
+    from vedette.gazetteer.geometry import feature
+
+    found = feature(place_id, get_gazetteer(), tolerance)
+    if found is None:
+        raise NotFound(
+            f"no place or zone {place_id!r} (ids look like gn:2460596, a1:ML-6, cc:ML, zone:ML:north, "
+            "border:ML:DZ)",
+            item=place_id,
+        )
+    return found
 
 
 @router.post("/places", status_code=201, responses=ERRORS)

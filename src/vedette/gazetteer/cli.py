@@ -1,4 +1,4 @@
-"""``vedette gazetteer ...``: search, reverse, load GeoNames files, add analysts' places."""
+"""``vedette gazetteer ...``: search, reverse, zone shapes, load GeoNames files, add analysts' places."""
 
 from __future__ import annotations
 
@@ -82,6 +82,36 @@ def register(app: typer.Typer) -> None:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from exc
         _print([m] if m else [], as_json)
+
+    @gaz_app.command("zone")
+    def zone(
+        text: str,
+        country: str = typer.Option(None, "--country", help="ISO2 country the text is about."),
+        km: float = typer.Option(50.0, "--km", min=0.1, max=1000, help="Width of border strips."),
+        geojson: bool = typer.Option(False, "--geojson", help="Print the GeoJSON Feature instead."),
+        tolerance: float = typer.Option(0.01, help="GeoJSON simplification in degrees."),
+    ) -> None:
+        """Resolve TEXT ('northern Mali', 'the border with Algeria', 'Ségou region') to a zone's shape."""
+        from vedette.gazetteer import ResolveContext, get_gazetteer
+        from vedette.gazetteer.geometry import feature
+
+        gaz = get_gazetteer()
+        ctx = ResolveContext(countries={country.upper(): 1.0} if country else {})
+        m = gaz.mention_border(text, ctx, km) or gaz.resolve(text, ctx)
+        found = feature(m.id, gaz, tolerance) if m is not None else None
+        if found is None:
+            err.print(f"[red]no zone for '{text}'[/red]" + ("" if country else " (try --country)"))
+            raise typer.Exit(1)
+        if geojson:
+            found["properties"]["name"] = m.name
+            print(json.dumps(found, ensure_ascii=False))
+            return
+        p = found["properties"]
+        print(f"name:   {m.name}")
+        print(f"id:     {m.id}")
+        print(f"kind:   {m.kind} ({p['shape']})")
+        print(f"area:   {p['area_km2']:,.0f} km²")
+        print(f"centre: {p['centre']['lat']:.4f}, {p['centre']['lon']:.4f}")
 
     @gaz_app.command("load")
     def load(files: list[Path]) -> None:

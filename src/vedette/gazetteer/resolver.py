@@ -542,27 +542,37 @@ class Gazetteer:
         return target  # "north of Gao" (a town): the town is the best point we have
 
     def zone_geometry(self, place_id: str):  # noqa: ANN201 - shapely geometry
-        """A shapely polygon for a zone id ('zone:ML:north') or a buffer around any other place."""
-        from shapely.geometry import Point, box
+        """A shapely (multi)polygon for a place id, None for an unknown id (rules in ``geometry.py``).
 
-        parts = place_id.split(":")
-        if parts[0] == "zone" and len(parts) == 3 and len(parts[1]) == 2:
-            bb = self.country_bbox(parts[1])
-            d = DIRECTIONS.get(parts[2])
-            if bb and d is not None:
-                lat0, lon0, lat1, lon1 = bb
-                hl, hw = (lat1 - lat0) / 2, (lon1 - lon0) / 2
-                clat, clon = (lat0 + lat1) / 2 + d[0] * hl / 2, (lon0 + lon1) / 2 + d[1] * hw / 2
-                return box(
-                    clon - hw / 2 - (hw / 2 if d[1] == 0 else 0),
-                    clat - hl / 2,
-                    clon + hw / 2 + (hw / 2 if d[1] == 0 else 0),
-                    clat + hl / 2,
-                )
-        p = self.get(place_id)
-        if p is None:
-            return None
-        return Point(p.lon, p.lat).buffer(0.5)
+        'zone:ML:north' -> the northern part of Mali; 'zone:a1:ML-9:east' -> the east of that admin-1
+        region; 'border:ML:DZ' (or 'border:ML:DZ:30' for a 30 km strip) -> Mali within 50 km of Algeria;
+        an admin-1 place -> its shape approximated from its towns; a country -> its polygon; anything
+        else (towns, airports, named areas) -> a 0.5-degree buffer around its point.
+        """
+        from vedette.gazetteer.geometry import place_shape
+
+        found = place_shape(place_id, self)
+        return found[0] if found else None
+
+    def border_zone(self, own: str, other: str, km: float = 50.0) -> PlaceMatch | None:
+        """The strip of country ``own`` within ``km`` of ``other`` ('Algeria', 'Algérie', 'DZ', 'Algerian',
+        'Algerian border'), as a zone whose point lies inside the strip; None if they are not neighbours."""
+        from vedette.gazetteer.borders import border_zone
+
+        return border_zone(self, own, other, km)
+
+    def find_borders(
+        self, text: str, context: ResolveContext | None = None, km: float = 50.0
+    ) -> list[tuple[int, int, PlaceMatch]]:
+        """Border zones named in ``text`` ('the border with Algeria', 'la frontière algérienne'...)."""
+        from vedette.gazetteer.borders import find_borders
+
+        return find_borders(self, text, context, km)
+
+    def mention_border(self, text: str, context: ResolveContext | None = None, km: float = 50.0) -> PlaceMatch | None:
+        """The first border zone named in ``text``, its own side taken from the text or the context."""
+        found = self.find_borders(text, context, km)
+        return found[0][2] if found else None
 
     # --- reverse -----------------------------------------------------------------------------
     def _load_grid(self) -> None:
