@@ -10,6 +10,7 @@ from vedette.gazetteer.cli import register as register_gazetteer
 from vedette.incidents.cli import register as register_incidents
 from vedette.intake.cli import register as register_intake
 from vedette.intake.extract_cli import register as register_extract
+from vedette.jobs.cli import register as register_jobs
 from vedette.store.cli import register as register_store
 from vedette.web.cli import register as register_web
 
@@ -40,6 +41,7 @@ REGISTRARS = (
     register_gazetteer,
     register_incidents,
     register_web,
+    register_jobs,
     register_demo,
 )
 for register in REGISTRARS:

@@ -42,3 +42,21 @@ def install() -> None:
     """Register the hooks (idempotent: a name registers once)."""
     register_document_hook("extract", extract_and_store)
     register_document_hook("advisories", store_advice)
+
+
+def reextract(session: Session, document_id: int) -> int:
+    """Run the document hooks again on a stored document (extraction, advice) in the caller's
+    transaction; returns how many incident reports it now gives. Idempotent: see ``extract_and_store``."""
+    from sqlalchemy import func, select
+
+    from vedette.errors import NotFound
+    from vedette.incidents.models import Report
+    from vedette.intake.hooks import run_document_hooks
+
+    install()
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"no document {document_id}", item=f"document {document_id}")
+    run_document_hooks(session, document)
+    session.flush()
+    return session.scalar(select(func.count()).select_from(Report).where(Report.document_id == document_id)) or 0

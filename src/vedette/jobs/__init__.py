@@ -1,1 +1,1 @@
-"""Background jobs: an in-process scheduler by default (Celery on Redis when configured, later)."""
+"""Background jobs: an in-process scheduler by default, Celery on Redis when ``broker_url`` is set."""

@@ -1,31 +1,30 @@
 """In-process scheduler (APScheduler): polls due feeds every ``scheduler_tick_s`` seconds.
 
+Only in the embedded shape: with ``broker_url`` set, Celery beat and workers do this work
+(``vedette worker --beat``) and ``serve`` starts no scheduler.
+
 Jobs take no state from the caller: each run opens its own sessions, so a crash in one poll never
 touches the web requests, and a feed that fails is recorded on its source row and retried next tick.
 """
 
 from __future__ import annotations
 
-import logging
-
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from vedette.config import get_settings
 
-log = logging.getLogger(__name__)
-
 
 def poll_feeds_job() -> None:
-    """``intake.poll_feeds``: poll every feed whose interval has elapsed."""
-    from vedette.intake.service import poll_due_feeds
+    """``intake.poll_due_feeds``: poll every feed whose interval has elapsed (the same job Celery beat
+    sends when a broker is configured)."""
+    from vedette.jobs.tasks import poll_due_feeds
 
-    for url, report in poll_due_feeds().items():
-        log.info("feed %s: %d new, %d rejected", url, len(report.added), len(report.rejected))
+    poll_due_feeds()
 
 
 def start_scheduler() -> BackgroundScheduler | None:
     settings = get_settings()
-    if not settings.scheduler_enabled:
+    if not settings.scheduler_enabled or settings.broker_url:
         return None
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(

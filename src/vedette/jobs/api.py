@@ -1,0 +1,80 @@
+"""HTTP routes of jobs: enqueue long work (feed polls, URL intake, re-extraction) and read its state.
+
+With ``broker_url`` set the jobs go to Celery; without it, to one in-process worker thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.orm import Session
+
+from vedette.errors import NotFound
+from vedette.intake.models import Document
+from vedette.jobs.queue import enqueue, job_status
+from vedette.web.deps import get_session
+
+router = APIRouter(tags=["jobs"])
+ERRORS = {
+    404: {"description": "Not found"},
+    422: {"description": "Bad input"},
+    503: {"description": "Broker unavailable"},
+}
+
+
+class JobOut(BaseModel):
+    id: str
+    name: str | None = Field(None, description="e.g. intake.poll_due_feeds (None: unknown to Celery yet)")
+    backend: str = Field(description="celery or embedded")
+    state: str = Field(description="PENDING, STARTED, SUCCESS or FAILURE")
+    result: Any = None
+    error: str | None = None
+
+
+class UrlIn(BaseModel):
+    url: str = Field(description="http(s) URL of a page or feed")
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("'url' must be an http(s) URL")
+        return value
+
+
+def _queued(name: str, *args: Any) -> JobOut:
+    return JobOut.model_validate(job_status(enqueue(name, *args)))
+
+
+@router.post("/jobs/poll-feeds", response_model=JobOut, status_code=202, responses=ERRORS)
+def post_poll_feeds() -> JobOut:
+    """Poll every feed that is due, in the background."""
+    return _queued("intake.poll_due_feeds")
+
+
+@router.post("/jobs/poll-feed", response_model=JobOut, status_code=202, responses=ERRORS)
+def post_poll_feed(body: UrlIn) -> JobOut:
+    """Poll one feed now, in the background."""
+    return _queued("intake.poll_feed", body.url)
+
+
+@router.post("/jobs/ingest", response_model=JobOut, status_code=202, responses=ERRORS)
+def post_ingest(body: UrlIn) -> JobOut:
+    """Take in a page or feed by URL, in the background."""
+    return _queued("intake.ingest_url", body.url)
+
+
+@router.post("/jobs/reextract/{document_id}", response_model=JobOut, status_code=202, responses=ERRORS)
+def post_reextract(document_id: int, session: Session = Depends(get_session)) -> JobOut:
+    """Extract a stored document again (its incidents are replaced, analysts' splits kept)."""
+    if session.get(Document, document_id) is None:
+        raise NotFound(f"no document {document_id}", item=f"document {document_id}")
+    return _queued("incidents.reextract", document_id)
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut, responses=ERRORS)
+def get_job(job_id: str) -> JobOut:
+    """A job's state and, once done, its result or error."""
+    return JobOut.model_validate(job_status(job_id))
