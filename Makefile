@@ -30,7 +30,8 @@ lint: install
 system-deps:
 	@bash scripts/system-deps.sh
 
-pytest-sqlite: install
+# system-deps: the Celery tests start a real redis-server (tests/jobs), on SQLite too.
+pytest-sqlite: install system-deps
 	$(BIN)/pytest
 
 # The same suite against a throwaway PostgreSQL + PostGIS cluster, stopped afterwards.
