@@ -89,8 +89,12 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 # a dateline opening a paragraph: "CITY, 17 February 2023 –", "CITY (Agency), le 3 mai 2024 -"
+# "BAMAKO, Feb. 2, 2012 (Agency) — ", "PORT OF SPAIN, Trinidad, Dec. 31, 2024 — ", and a letter's
+# "Conakry, le 6 novembre 2023" line
 DATELINE = re.compile(
-    r"^[A-ZÀ-Þ][\w’'\- ]{1,40}(?:\s*\([^)]{1,30}\))?,\s+[^\n]{0,40}?\d{4}\s*[-–—:]\s", re.MULTILINE
+    r"^[A-ZÀ-Þ][\w’'\- ]{1,40}(?:\s*\([^)]{1,30}\))?,\s+[^\n]{0,40}?\d{4}\s*(?:\([^)\n]{1,30}\)\s*)?[-–—:]\s"
+    r"|^[A-ZÀ-Þ][\w’'\- ]{1,40},\s+(?:le\s+|on\s+)?\d{1,2}(?:er|st|nd|rd|th)?\s+[^\W\d]+\.?\s+\d{4}\s*$",
+    re.MULTILINE,
 )
 TIME = re.compile(
     r"(?<![\d.,])(?P<h>[01]?\d|2[0-3])(?:(?P<sep>[:h])\s?(?P<mi>[0-5]\d)|\s?h\s?(?P<mi2>[0-5]\d)|"
@@ -276,7 +280,7 @@ class Dates(Component):
         eves: dict[int, list[re.Match[str]]] = {}
         for i, m in doc.matches(_EVE):
             eves.setdefault(i, []).append(m)
-        last_day: date | None = None
+        last_day: date | None = doc.published  # "la veille" in a lede counts from the story's own date
         for i, s in enumerate(doc.sentences):
             s.dates = resolve_dates(raw[i], 0, doc.lang, doc.published, year_ctx)
             if i in eves and last_day is not None and not any(len(d.value) == 10 for d in s.dates):

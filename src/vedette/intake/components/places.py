@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from vedette.gazetteer import Mention, PlaceMatch, ResolveContext, get_gazetteer
+from vedette.gazetteer.resolver import haversine_km
+from vedette.gazetteer.text import fold
 from vedette.intake.components.dates import DATELINE
 from vedette.intake.components.lexicon import LANG_DIR
 from vedette.intake.pipeline import Component, Doc, component
@@ -40,6 +42,13 @@ _ALONG = re.compile(
 _LOWER_ADJ = re.compile(r"\b[a-zà-ÿ]{5,}(?:e|s|es|ne|nne|nnes)\b")
 _COMPASS = re.compile(
     r"\b(?:(Nord|Sud|Est|Ouest|North|South|East|West)-([A-ZÀ-Þ][\w'’]+)|([A-ZÀ-Þ][\w'’]+)-(Nord|Sud|Est|Ouest))\b"
+)
+# "at UN House", "in East Dry River", "à Bambeto", "dans le quartier de Médina": a capitalised name after a
+# locative, found or not in the gazetteer
+_LOCAL_NAME = re.compile(
+    r"\b(?:in|at|near|outside|around|à|au|aux|dans|près de|vers)\s+(?:the\s+|le\s+|la\s+|les\s+|l['’]|a\s+)?"
+    r"(?:(?:area|neighbourhood|neighborhood|district|suburb|quartier|commune|quartiers)\s+(?:of\s+|de\s+|du\s+|d['’])?)?"
+    r"(?P<name>[A-ZÀ-Þ][\w'’\-]+(?:\s+(?:[A-ZÀ-Þ][\w'’\-]+|de|du|des|of))*)"
 )
 _CAPWORD = re.compile(r"\b[A-ZÀ-Þ][\w-]+")
 _WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
@@ -209,7 +218,76 @@ class Places(Component):
                 continue  # "France announced ...": the country acts here, it is not where things happen
             sent.places.append(PlaceRef(match, m.start, m.end, m.surface, f"places.{match.why}"))
         self._compass_compounds(doc, ctx)
+        self._local_names(doc, mentions, first, datelines)
         return doc
+
+    def _local_names(self, doc: Doc, mentions: list[Mention], resolved: list, datelines: list) -> None:
+        """A place the gazetteer lacks ("at UN House", "in East Dry River") in a document about one city:
+        that city, when the sentence names nothing more specific than a country.
+
+        The document's city is its dateline's town, or else the town it names most; the document is about
+        that city when at least 60% of its town and region mentions lie within 30 km of it. A text about
+        a whole country keeps such sentences at country level rather than move them to its capital.
+        """
+        self._lede(doc, resolved, datelines)
+        home = self._home_city(doc, resolved, datelines)
+        if home is None:
+            return
+        from vedette.gazetteer.resolver import _stopwords
+
+        stop = _stopwords()
+        for s in doc.sentences:
+            if any(p.specificity >= 3 for p in s.places):
+                continue
+            spans = [(p.start, p.end) for p in s.places]
+            for m in _LOCAL_NAME.finditer(doc.text, s.start, s.end):
+                name = m.group("name")
+                a = m.start("name")
+                if any(x <= a < y for x, y in spans) or fold(name) in stop or fold(name.split()[0]) in stop:
+                    continue
+                known = self.gaz.resolve(name)
+                if known is not None and known.kind in ("country", "admin1", "zone"):
+                    continue  # a country or region the sentence names, kept out of it for a reason
+                s.places.append(PlaceRef(home, a, m.end("name"), name, "places.unknown-local-name-in-document-city"))
+                s.places.sort(key=lambda p: p.start)
+                break
+
+    @staticmethod
+    def _lede(doc: Doc, resolved: list, datelines: list) -> None:
+        """"TRIPOLI, Aug. 16 (Agency) - At least 55 people were killed in clashes ...": a news lede that
+        names no place tells of the dateline's town."""
+        for m, p in resolved:
+            if p is None or p.kind != "city" or not any(a <= m.start < b for a, b in datelines):
+                continue
+            end = next(b for a, b in datelines if a <= m.start < b)
+            i = doc.sentence_at(end, end + 1)
+            if i is None:
+                return
+            s = doc.sentences[i]
+            if not any(q.specificity >= 2 for q in s.places):
+                s.places.append(PlaceRef(p, m.start, m.end, m.surface, "places.dateline-town-for-its-lede"))
+                s.places.sort(key=lambda q: q.start)
+            return
+
+    def _home_city(self, doc: Doc, resolved: list, datelines: list) -> PlaceMatch | None:
+        towns = [p for _, p in resolved if p is not None and p.kind in ("city", "admin1", "airport", "locality")]
+        main = max(doc.countries, key=doc.countries.get) if doc.countries else None
+        towns = [p for p in towns if p.country == main]
+        if len(towns) < 3:
+            return None
+        home = None
+        for (m, p) in resolved:
+            if p is not None and p.kind == "city" and p.country == main and any(a <= m.start < b for a, b in datelines):
+                home = p
+                break
+        if home is None:
+            cities = Counter(p.id for p in towns if p.kind == "city")
+            if not cities:
+                return None
+            top = cities.most_common(1)[0][0]
+            home = next(p for p in towns if p.id == top)
+        near = sum(haversine_km(home.lat, home.lon, p.lat, p.lon) <= 30 for p in towns)
+        return home if near >= 0.6 * len(towns) else None
 
     def _compass_compounds(self, doc: Doc, ctx: ResolveContext) -> None:
         """"Sud-Liban", "Nord-Mali", "Liban-Sud": the part of the country the compound names (a zone)."""
