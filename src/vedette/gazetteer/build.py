@@ -251,6 +251,12 @@ def build(out: Path = OUT) -> None:
             print(f"aliases.tsv: no city {name!r} in {cc}", file=sys.stderr)
             continue
         names.extend((fold(a), hit[0], 0) for a in alts.split("|") if a)
+    # Capitals (GeoNames country info), so that "the capital" and "the French embassy" can be placed
+    db.execute("CREATE TABLE capitals (cc TEXT PRIMARY KEY, place INTEGER)")
+    for cc, info in gc.get_countries().items():
+        hit = by_name.get((fold(info.get("capital") or ""), cc))
+        if hit is not None:
+            db.execute("INSERT INTO capitals VALUES (?, ?)", (cc, hit[0]))
     db.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?)", places)
     db.executemany("INSERT OR IGNORE INTO names VALUES (?,?,?)", names)
     db.execute("CREATE INDEX ix_places_gid ON places(gid)")

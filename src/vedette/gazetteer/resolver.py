@@ -450,6 +450,14 @@ class Gazetteer:
                 return m
         return None
 
+    def capital(self, cc: str) -> PlaceMatch | None:
+        """The capital city of a country (ISO2), or None when unknown."""
+        try:
+            rows = self._query("SELECT p.gid FROM capitals c JOIN places p ON p.id=c.place WHERE c.cc=?", (cc.upper(),))
+        except sqlite3.OperationalError:  # a gazetteer file built before capitals were recorded
+            return None
+        return self.get(rows[0][0]) if rows else None
+
     def country_for_demonym(self, word: str) -> str | None:
         if self._demonyms is None:
             self._demonyms = dict(self._query("SELECT key, cc FROM demonyms"))

@@ -50,6 +50,11 @@ _LOCAL_NAME = re.compile(
     r"(?:(?:area|neighbourhood|neighborhood|district|suburb|quartier|commune|quartiers)\s+(?:of\s+|de\s+|du\s+|d['’])?)?"
     r"(?P<name>[A-ZÀ-Þ][\w'’\-]+(?:\s+(?:[A-ZÀ-Þ][\w'’\-]+|de|du|des|of))*)"
 )
+_CAPITAL = re.compile(
+    r"\b(?:the|its|their|la|sa|leur)\s+(?:(?P<nat>[A-Z][a-z]+)\s+)?(?:capital|capitale)(?!\s+(?:punishment|flight|city of))"
+    r"(?:\s+(?P<natfr>[a-zé]+(?:ienne|aise|aine|oise|ane|ine)))?\b"
+    r"|\b(?:(?:the\s+)?(?:[A-Z][a-z]+|U\.?S\.?)\s+[Ee]mbassy|l['’]ambassade\s+(?:de\s+|d['’]|des\s+)[A-ZÉ][\w-]+)"
+)
 _CAPWORD = re.compile(r"\b[A-ZÀ-Þ][\w-]+")
 _WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
 # French elision before a name ("d'Arbinda", "l'Ituri") when not inside a longer name ("Côte d'Ivoire")
@@ -230,6 +235,7 @@ class Places(Component):
         a whole country keeps such sentences at country level rather than move them to its capital.
         """
         self._lede(doc, resolved, datelines)
+        self._capital(doc)
         home = self._home_city(doc, resolved, datelines)
         if home is None:
             return
@@ -268,6 +274,23 @@ class Places(Component):
                 s.places.append(PlaceRef(p, m.start, m.end, m.surface, "places.dateline-town-for-its-lede"))
                 s.places.sort(key=lambda q: q.start)
             return
+
+    def _capital(self, doc: Doc) -> None:
+        """"clashes in the capital", "la capitale libyenne", "near the French embassy": the capital city of
+        the country meant (a demonym's, else the document's), when the sentence names no town."""
+        main = max(doc.countries, key=doc.countries.get) if doc.countries else None
+        for s in doc.sentences:
+            if any(p.specificity >= 3 for p in s.places):
+                continue
+            m = _CAPITAL.search(doc.text, s.start, s.end)
+            if m is None:
+                continue
+            nat = m.group("nat") or m.group("natfr")
+            cc = (self.gaz.country_for_demonym(nat) if nat else None) or main
+            city = self.gaz.capital(cc) if cc else None
+            if city is not None:
+                s.places.append(PlaceRef(city, m.start(), m.end(), m.group(0), "places.capital-of-the-country"))
+                s.places.sort(key=lambda p: p.start)
 
     def _home_city(self, doc: Doc, resolved: list, datelines: list) -> PlaceMatch | None:
         towns = [p for _, p in resolved if p is not None and p.kind in ("city", "admin1", "airport", "locality")]
