@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from vedette.intake.components.dates import MONTHS
+from vedette.intake.components.dates import MONTHS, TIME
 from vedette.intake.components.lexicon import rows, trie_regex
 from vedette.intake.pipeline import Component, Doc, Sentence, component
 
@@ -143,7 +143,7 @@ def find_counts(s: Sentence) -> dict[str, tuple[int, int, int, str]]:
     global RULES
     if RULES is None:
         RULES = _Rules()
-    text = s.text
+    text = TIME.sub(lambda m: " " * len(m.group(0)), s.text)  # "vers 19 h 30, trois humanitaires": no 52
     out: dict[str, tuple[int, int, int, str]] = {}
     fields = {f for f, pat in RULES.verb_any.items() if pat.search(text)}
     if not fields:

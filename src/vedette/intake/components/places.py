@@ -6,6 +6,7 @@ resolved with those countries, the admin-1 regions and the other places the text
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -50,6 +51,23 @@ _LOCAL_NAME = re.compile(
     r"(?:(?:area|neighbourhood|neighborhood|district|suburb|quartier|commune|quartiers)\s+(?:of\s+|de\s+|du\s+|d['’])?)?"
     r"(?P<name>[A-ZÀ-Þ][\w'’\-]+(?:\s+(?:[A-ZÀ-Þ][\w'’\-]+|de|du|des|of))*)"
 )
+_DIR_WORDS = (
+    r"north[- ]?east|north[- ]?west|south[- ]?east|south[- ]?west|north|south|east|west|"
+    r"nord[- ]est|nord[- ]ouest|sud[- ]est|sud[- ]ouest|nord|sud|est|ouest"
+)
+_OFFSET = re.compile(
+    r"\b(?P<km>\d{1,4}(?:[.,]\d)?)\s*(?P<unit>km|kilom[eè]tres?|kilometers?|miles?)\s+"
+    r"(?:(?:au|à\s+l['’]|à|to\s+the)\s*)?(?P<dir>" + _DIR_WORDS + r")\s+(?P<of>of\s+|de\s+|d['’]|du\s+)",
+    re.IGNORECASE,
+)
+_DIR = {
+    "north": (1, 0), "south": (-1, 0), "east": (0, 1), "west": (0, -1),
+    "north-east": (1, 1), "north-west": (1, -1), "south-east": (-1, 1), "south-west": (-1, -1),
+    "northeast": (1, 1), "northwest": (1, -1), "southeast": (-1, 1), "southwest": (-1, -1),
+    "nord": (1, 0), "sud": (-1, 0), "est": (0, 1), "ouest": (0, -1),
+    "nord-est": (1, 1), "nord-ouest": (1, -1), "sud-est": (-1, 1), "sud-ouest": (-1, -1),
+}
+_APPOSITION = re.compile(r"\s*,\s*(?:à\s+|at\s+)?(?:quelque\s+|environ\s+|some\s+|about\s+|around\s+|à peine\s+)?", re.I)
 _CAPITAL = re.compile(
     r"\b(?:the|its|their|la|sa|leur)\s+(?:(?P<nat>[A-Z][a-z]+)\s+)?(?:capital|capitale)(?!\s+(?:punishment|flight|city of))"
     r"(?:\s+(?P<natfr>[a-zé]+(?:ienne|aise|aine|oise|ane|ine)))?\b"
@@ -223,6 +241,7 @@ class Places(Component):
                 continue  # "France announced ...": the country acts here, it is not where things happen
             sent.places.append(PlaceRef(match, m.start, m.end, m.surface, f"places.{match.why}"))
         self._compass_compounds(doc, ctx)
+        self._offsets(doc)
         self._local_names(doc, mentions, first, datelines)
         return doc
 
@@ -274,6 +293,49 @@ class Places(Component):
                 s.places.append(PlaceRef(p, m.start, m.end, m.surface, "places.dateline-town-for-its-lede"))
                 s.places.sort(key=lambda q: q.start)
             return
+
+    def _offsets(self, doc: Doc) -> None:
+        """"70 km au nord de Zouérate", "some 40 km south of Gao": the point that far from the town.
+
+        When the phrase only locates a place just named ("près d'Aleg, à 250 km à l'est de Nouakchott"),
+        the town it measures from is not a place of the event and is dropped.
+        """
+        for s in doc.sentences:
+            if not s.places:
+                continue
+            for m in _OFFSET.finditer(doc.text, s.start, s.end):
+                ref = next((p for p in s.places if m.start("dir") <= p.start <= m.end() + 1), None)
+                if ref is None or ref.match.kind not in ("city", "locality", "airport", "custom", "zone"):
+                    continue
+                named_before = [p for p in s.places if p.end <= m.start() and p is not ref and p.specificity >= 4]
+                if named_before and _APPOSITION.fullmatch(doc.text, named_before[-1].end, m.start()):
+                    s.places.remove(ref)
+                    continue
+                d = _DIR.get(fold(m.group("dir")).replace(" ", "-"))
+                if d is None:
+                    continue
+                km = float(m.group("km").replace(",", "."))
+                if m.group("unit").lower().startswith("mi"):
+                    km *= 1.609
+                norm = math.hypot(*d) or 1.0
+                lat = ref.match.lat + km / 111.0 * d[0] / norm
+                lon = ref.match.lon + km / (111.0 * max(0.1, math.cos(math.radians(ref.match.lat)))) * d[1] / norm
+                near = self.gaz.reverse(lat, lon)
+                moved = replace(
+                    ref.match,
+                    id=f"{ref.match.id}@{round(lat, 3)},{round(lon, 3)}",
+                    name=f"{m.group('km')} km {m.group('dir')} {m.group('of')}{ref.match.name}".replace("  ", " "),
+                    kind="locality",
+                    lat=round(lat, 4),
+                    lon=round(lon, 4),
+                    # the region of the point if it is still in the town's country (the text says nothing
+                    # of a border crossed, and point-in-country near borders is coarse)
+                    admin1=near.admin1 if near is not None and near.country == ref.match.country else ref.match.admin1,
+                    population=0,
+                    why=f"{ref.match.why}; moved {km:g} km {m.group('dir')}",
+                )
+                i = s.places.index(ref)
+                s.places[i] = PlaceRef(moved, m.start(), ref.end, doc.text[m.start() : ref.end], "places.distance-from-town")
 
     def _capital(self, doc: Doc) -> None:
         """"clashes in the capital", "la capitale libyenne", "near the French embassy": the capital city of
