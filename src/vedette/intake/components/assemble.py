@@ -36,6 +36,7 @@ _TERROR_WORD = re.compile(
     r"islamistes?)\b",
     re.IGNORECASE,
 )
+_CLAIM = re.compile(r"\b(?:claimed|claiming|claim of responsibility|revendiqu\w*)\b", re.IGNORECASE)
 _SEAT_OF_POWER = re.compile(
     r"\b(?:presidential palace|palace|state television|state broadcaster|presidency|"
     r"palais présidentiel|palais|télévision (?:d'état|nationale)|présidence)\b",
@@ -127,6 +128,12 @@ class Assemble(Component):
                 when = DateValue(last_dated.value, s.start, s.start, "", False, "assemble.last-log-entry-date")
             else:
                 continue
+            if _CLAIM.search(s.text) and any("jihadist" in a[3] for a in s.actors):
+                claimed = _claimed_record(records, s, when)
+                if claimed is not None:  # "ISKP claimed yesterday's attack": that attack, now known as terrorism
+                    self._fold([claimed], s)
+                    prev, prev_index = (s, [claimed]), index
+                    continue
             group = [when] + [
                 d for d in dates if d is not when and len(d.value) == len(when.value) and _listed_together(s, when, d)
             ]
@@ -397,7 +404,8 @@ class Assemble(Component):
         if first is not None and first[3] in _STATE_RULES and not _BLAME.search(s.text):
             return  # the state's forces acting (against "terrorists") are not terrorism
         jihadist = any("jihadist" in a[3] for a in s.actors) or _TERROR_WORD.search(s.text)
-        if jihadist and _ATTACK.search(s.text):
+        claimed = any("jihadist" in a[3] for a in s.actors) and _CLAIM.search(s.text)
+        if jihadist and (_ATTACK.search(s.text) or claimed):  # "AQIM claimed the operation"
             rec.category = "terrorism"
             rec.provenance["category"] = {
                 "span": None,
@@ -489,6 +497,19 @@ _STATE_RULES = ("actors.soldiers", "actors.soldats", "actors.national-forces", "
 _ARMED_RULES = ("actors.soldiers", "actors.soldats", "actors.national-forces", "actors.country-forces", "actors.forces-nationales",
                 "actors.lexicon.jihadist", "actors.lexicon.group", "actors.lexicon.forces", "actors.unknown", "actors.inconnus",
                 "actors.commando")
+
+
+def _claimed_record(records: list, s: Sentence, when: DateValue):  # noqa: ANN202
+    """The record a claim of responsibility is about: same day (±1) and a place the sentence names, or the
+    last record when the sentence names none."""
+    ids = {p.match.id for p in s.places}
+    for r in reversed(records):
+        if not r.date or len(r.date) != 10 or len(when.value) != 10:
+            continue
+        days = abs((date.fromisoformat(r.date) - date.fromisoformat(when.value)).days)
+        if days <= 1 and (not ids or r.place_id in ids):
+            return r
+    return None
 
 
 def _armed_actor_on_a_day(s: Sentence, own: list[DateValue], dated_doc: bool = False) -> bool:

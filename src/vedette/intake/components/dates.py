@@ -236,6 +236,7 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
     return None
 
 
+_RELATIVE_RULES = ("dates.relative-day", "dates.weekday-before-document-date")
 _EVE = re.compile(
     r"\b(?:la veille|l['’]avant-veille|the day before|the previous day|the night before|le lendemain|the next day|"
     r"the following day|the day after)\b",
@@ -283,6 +284,14 @@ class Dates(Component):
         last_day: date | None = doc.published  # "la veille" in a lede counts from the story's own date
         for i, s in enumerate(doc.sentences):
             s.dates = resolve_dates(raw[i], 0, doc.lang, doc.published, year_ctx)
+            stamp = next((d for d in s.dates if d.certain and len(d.value) == 10 and d.start - s.start <= 3), None)
+            if stamp is not None and any(d.rule in _RELATIVE_RULES for d in s.dates):
+                # "18 May 09:15 – ISKP claimed yesterday's attack": relative to the entry's own date
+                again = resolve_dates(raw[i], 0, doc.lang, date.fromisoformat(stamp.value), year_ctx)
+                s.dates = [d for d in again if d.rule in _RELATIVE_RULES] + [
+                    d for d in s.dates if d.rule not in _RELATIVE_RULES
+                ]
+                s.dates.sort(key=lambda d: d.start)
             if i in eves and last_day is not None and not any(len(d.value) == 10 for d in s.dates):
                 for m in eves[i]:  # "la veille", "the next day": a day from the date told just before
                     step = -1 if _EVE_BACK.search(m.group(0)) else 1
