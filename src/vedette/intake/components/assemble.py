@@ -577,7 +577,9 @@ def merge_records(records: list) -> list:
             # a day apart is the same incident only at a named place: in a chronology, two country-level
             # announcements on consecutive days are two events
             close = (da and db and abs((da - db).days) <= 1 and o.admin1 is not None) or (o.date == r.date)
-            if not close:
+            told = all(str(q.provenance.get("date", {}).get("rule", "")).startswith("dates.") for q in (o, r))
+            if not close or (o.date != r.date and told):  # "Thursday ... barricades", "Friday ... clashes": two days
+                continue
                 continue
             if r.evidence not in o.evidence:
                 o.evidence = f"{o.evidence} [...] {r.evidence}"
