@@ -73,6 +73,11 @@ _CAPITAL = re.compile(
     r"(?:\s+(?P<natfr>[a-zé]+(?:ienne|aise|aine|oise|ane|ine)))?\b"
     r"|\b(?:(?:the\s+)?(?:[A-Z][a-z]+|U\.?S\.?)\s+[Ee]mbassy|l['’]ambassade\s+(?:de\s+|d['’]|des\s+)[A-ZÉ][\w-]+)"
 )
+_QUARTER = re.compile(
+    r"\b(?:quartiers?|neighbou?rhoods?|districts?|suburbs?|communes?|townships?|slums?|estates?|bidonvilles?|"
+    r"banlieues?)\s+(?:of\s+|de\s+|du\s+|des\s+|d['’])?(?:la\s+|le\s+|l['’]|the\s+)?$",
+    re.IGNORECASE,
+)
 _CAPWORD = re.compile(r"\b[A-ZÀ-Þ][\w-]+")
 _WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
 # French elision before a name ("d'Arbinda", "l'Ituri") when not inside a longer name ("Côte d'Ivoire")
@@ -232,6 +237,8 @@ class Places(Component):
                 continue
             if m.start in initial and match.kind != "country" and doc.countries.get(match.country or "", 0) < 0.6:
                 continue
+            if doc.countries.get(match.country or "", 0) < 0.6 and _QUARTER.search(doc.text, max(0, m.start - 30), m.start):
+                continue  # "les quartiers de la Médina": a district of a town here, not Medina in Saudi Arabia
             if match.kind == "country" and (
                 _SUBJECT.match(doc.text, m.end)
                 or _AGENT.search(doc.text, 0, m.start)
