@@ -62,7 +62,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "month-alone",
         re.compile(
-            rf"\b(?P<p>in|en|that|this|ce|cette|since|depuis|until)\s+(?:early\s+|late\s+)?"
+            rf"\b(?:(?P<p>in|en|that|this|ce|cette|since|depuis|until)\s+(?:early\s+|late\s+|mid-?\s*)?"
+            rf"|(?P<q>early|mid-?|late|début|fin|mi-)\s*)"
             rf"(?:mois\s+de\s+|d['’])?(?P<m>{_M})\b(?!\s+\d)",
             IC,
         ),
@@ -169,6 +170,15 @@ def _year_for(m: int, d: int | None, ref: date | None, year_ctx: int | None) -> 
     year = year_ctx or (ref.year if ref else None)
     if year is None:
         return None
+    if ref and year < ref.year:
+        # a running year from a chronology paragraph does not reach a day of the last weeks before the
+        # document's own date: "Le 11 mai 2022, ... Le 1er juillet, ..." in a July 2023 alert is this July
+        try:
+            recent = date(ref.year, m, d or 1)
+        except ValueError:
+            recent = None
+        if recent is not None and timedelta(0) <= ref - recent <= timedelta(days=45):
+            year = ref.year
     if ref and year == ref.year and (m, d or 1) > (ref.month, ref.day):
         year -= 1  # "November 25" in a February message is last November
     return year, False
@@ -201,8 +211,9 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
     if rule == "year":
         return (g["y"], True, rule)
     if rule == "month-alone":
-        if g["m"].lower() in ("may", "mars", "mar") and not g["m"][0].isupper():
-            return None
+        low = g["m"].lower()
+        if not g["m"][0].isupper() and (low in ("may", "mar") or (low == "mars" and lang != "fr")):
+            return None  # "may" the verb; French months are written in lower case
         mo = MONTHS[g["m"].lower()]
         yr = _year_for(mo, None, ref, year_ctx)
         if yr is None:
@@ -239,9 +250,13 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
 _RELATIVE_RULES = ("dates.relative-day", "dates.weekday-before-document-date")
 _EVE = re.compile(
     r"\b(?:la veille|l['’]avant-veille|the day before|the previous day|the night before|le lendemain|the next day|"
-    r"the following day|the day after)\b",
+    r"the following day|the day after|the same day|that same day|later that day|that evening|that night|"
+    r"le jour même|le soir même|le même jour|ce jour-là|ce soir-là|le matin même)\b",
     IC,
 )
+_EVE_SAME = re.compile(r"same|même|that|-là", IC)
+# "a curfew until 7 a.m. on Wednesday, May 11", "prolongé jusqu'au 20 juin": when something ends, not happens
+_UNTIL = re.compile(r"\b(?:until|till|jusqu['’](?:au|à|en)|expir\w+ (?:on|le))\b[^;.]{0,30}$", IC)
 _EVE_BACK = re.compile(r"veille|before|previous", IC)
 # "a January 2021 U.N. report", "a 2018 poll", "le rapport du 3 mai": the date of a publication, not of an event
 _PUB_NOUN = r"(?:reports?|polls?|surveys?|study|studies|statements?|census|rapports?|sondages?|enquêtes?|études?|communiqués?)"
@@ -294,7 +309,7 @@ class Dates(Component):
                 s.dates.sort(key=lambda d: d.start)
             if i in eves and last_day is not None and not any(len(d.value) == 10 for d in s.dates):
                 for m in eves[i]:  # "la veille", "the next day": a day from the date told just before
-                    step = -1 if _EVE_BACK.search(m.group(0)) else 1
+                    step = 0 if _EVE_SAME.search(m.group(0)) else -1 if _EVE_BACK.search(m.group(0)) else 1
                     day = last_day + timedelta(days=step)
                     s.dates.append(DateValue(day.isoformat(), m.start(), m.end(), m.group(0), False,
                                              "dates.day-relative-to-previous-date"))
@@ -302,6 +317,7 @@ class Dates(Component):
             if datelines:  # the dateline's date is the document's, not the event's
                 s.dates = [d for d in s.dates if not any(a <= d.start < b for a, b in datelines)]
             s.dates = [d for d in s.dates if not _publication(doc.text, d)]
+            s.dates = [d for d in s.dates if not _UNTIL.search(doc.text, max(0, d.start - 40), d.start)]
             opening = [d for d in s.dates if d.certain and d.start - s.start <= 25]
             passing = [d for d in s.dates if d.certain] if doc.published is None else opening
             # in a dated news story, a year told in passing ("the worst since those of August 2022") does not
