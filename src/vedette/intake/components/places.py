@@ -275,7 +275,8 @@ class Places(Component):
             for m in _LOCAL_NAME.finditer(doc.text, s.start, s.end):
                 name = m.group("name")
                 a = m.start("name")
-                if any(x <= a < y for x, y in spans) or fold(name) in stop or fold(name.split()[0]) in stop:
+                words = fold(name).split()
+                if any(x <= a < y for x, y in spans) or fold(name) in stop or all(w in stop for w in words):
                     continue
                 known = self.gaz.resolve(name)
                 if known is not None and known.kind in ("country", "admin1", "zone"):
