@@ -59,6 +59,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             rf"\b(?P<p>in|en|since|depuis|late|early|fin|début|courant|mi-|by|until|jusqu'en|from|de|of|during|pendant)\s+{_Y}\b", IC
         ),
     ),
+    ("month-last", re.compile(rf"\b(?:(?:last|this past)\s+(?P<m>{_M})|(?P<m2>{_M})\s+(?:dernier|passé))\b", IC)),
     (
         "month-alone",
         re.compile(
@@ -221,6 +222,10 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
         return (f"{yr[0]:04d}-{mo:02d}", False, "month+year-from-context")
     if ref is None:
         return None
+    if rule == "month-last":  # "last March", "en mars dernier": the latest March before the document's date
+        mo = MONTHS[(g["m"] or g["m2"]).lower()]
+        year = ref.year if mo < ref.month else ref.year - 1
+        return (f"{year:04d}-{mo:02d}", False, "month-last")
     if rule == "weekday":
         wd = WEEKDAYS[g["wd"].lower()]
         if not (g["pre"] or g["post"]) and not g["wd"][0].isupper() and lang != "fr":

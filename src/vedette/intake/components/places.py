@@ -254,7 +254,8 @@ class Places(Component):
 
     def _local_names(self, doc: Doc, mentions: list[Mention], resolved: list, datelines: list) -> None:
         """A place the gazetteer lacks ("at UN House", "in East Dry River") in a document about one city:
-        that city, when the sentence names nothing more specific than a country.
+        that city, when the sentence names nothing more specific than a country (in a document about one
+        region, that region).
 
         The document's city is its dateline's town, or else the town it names most; the document is about
         that city when at least 60% of its town and region mentions lie within 30 km of it. A text about
@@ -281,7 +282,8 @@ class Places(Component):
                 known = self.gaz.resolve(name)
                 if known is not None and known.kind in ("country", "admin1", "zone"):
                     continue  # a country or region the sentence names, kept out of it for a reason
-                s.places.append(PlaceRef(home, a, m.end("name"), name, "places.unknown-local-name-in-document-city"))
+                rule = "document-city" if home.kind == "city" else "document-region"
+                s.places.append(PlaceRef(home, a, m.end("name"), name, f"places.unknown-local-name-in-{rule}"))
                 s.places.sort(key=lambda p: p.start)
                 break
 
@@ -380,7 +382,15 @@ class Places(Component):
             top = cities.most_common(1)[0][0]
             home = next(p for p in towns if p.id == top)
         near = sum(haversine_km(home.lat, home.lon, p.lat, p.lon) <= 30 for p in towns)
-        return home if near >= 0.6 * len(towns) else None
+        if near >= 0.6 * len(towns):
+            return home
+        # else a document about one region ("the Savanes region", its towns): that region
+        regions = Counter(p.admin1 for p in towns if p.admin1)
+        if not regions:
+            return None
+        name, n = regions.most_common(1)[0]
+        region = next((p for p in towns if p.kind == "admin1" and p.admin1 == name), None)
+        return region if region is not None and n >= 0.6 * len(towns) else None
 
     def _compass_compounds(self, doc: Doc, ctx: ResolveContext) -> None:
         """"Sud-Liban", "Nord-Mali", "Liban-Sud": the part of the country the compound names (a zone)."""
