@@ -105,7 +105,8 @@ RIVER_PATTERNS = [
 # runs of capitalised words for name matching also span "and"/"et" ("Trinidad and Tobago", "Bosnia and
 # Herzegovina"); a run such as "Mali and Niger" still yields both names, since "and" is a function word
 _RUN_NAME = (
-    rf"{_CAP}(?:(?:\s+(?:(?:de|du|des|la|le|al|el|of|the|da|do|di|sur|and|et)\s+){{0,2}}|\s+[dl]['’]){_CAP}){{0,4}}"
+    rf"{_CAP}(?:(?:\s+(?:(?:de|du|des|la|le|al|el|of|the|da|do|di|sur|and|et|ech|ach|ash|ad|an|as|at|az|ez|es|er|ed)\s+)"
+    rf"{{0,2}}|\s+[dl]['’]){_CAP}){{0,4}}"
 )
 _CAP_RUN = re.compile(rf"(?<![\w\-’'])(?:{_RUN_NAME})")
 _FUNCTION = frozenset(

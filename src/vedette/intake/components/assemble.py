@@ -88,7 +88,7 @@ class Assemble(Component):
                 if (same_para or follows) and not own and not (s.skip or "").startswith("advice"):
                     self._fold(prev[1], s)
                 continue
-            if s.skip and (s.skip.startswith(("advice", "reported")) or not any(d.certain for d in own)):
+            if s.skip and (s.skip.startswith(("advice", "reported", "negated")) or not any(d.certain for d in own)):
                 continue
             category, cue, _ = decided
             category, cue = _nearest_to_date(hits, own, category, cue)
@@ -164,9 +164,11 @@ class Assemble(Component):
     def _weighted(s: Sentence) -> tuple[list[tuple[str, float, str, int]], tuple[int, int] | None]:
         """Cues in a background clause ("Following the coup, ...", "..., after X killed Y") count for less,
         unless that clause carries its own date and nothing else in the sentence is an event."""
+        named = [(a[1], a[2]) for a in s.actors if "lexicon" in a[3] or "acronym" in a[3]]
         s_categories = [
             (c, w * 0.3 if _REFERENCE.search(s.text, 0, pos - s.start) else w, cue, pos)
             for c, w, cue, pos in s.categories
+            if not any(a <= pos and pos + len(cue) <= b for a, b in named)  # "combat" in "... la prédication et le combat"
         ]
         span = None
         m = _LEAD_BACKGROUND.match(s.text)
