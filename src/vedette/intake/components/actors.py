@@ -21,8 +21,13 @@ _BODY = re.compile(
 )
 
 
+FRENCH: dict[str, str] = {}  # canonical name -> the name French documents use ("Islamic State" -> "État islamique")
+
+
 def _load_lexicon(extra: str | None) -> tuple[dict[str, tuple[str, str]], re.Pattern[str] | None]:
-    """Alias -> (canonical name, kind), and one prefix-tree regex over every alias (longest wins)."""
+    """Alias -> (canonical name, kind), and one prefix-tree regex over every alias (longest wins).
+
+    A fourth column gives the name used in French documents; it is kept in ``FRENCH``."""
     lines = (LANG_DIR / "actors.tsv").read_text(encoding="utf-8").splitlines()
     if extra:
         lines += Path(extra).read_text(encoding="utf-8").splitlines()
@@ -36,6 +41,8 @@ def _load_lexicon(extra: str | None) -> tuple[dict[str, tuple[str, str]], re.Pat
         for a in parts[2].split("|"):
             if a.strip():
                 aliases[a.strip()] = (parts[0].strip(), parts[1].strip())
+        if len(parts) > 3 and parts[3].strip():
+            FRENCH[parts[0].strip()] = parts[3].strip()
     if not aliases:
         return aliases, None
     return aliases, re.compile(r"(?<![\w-])(?:" + trie_regex(set(aliases)) + r")(?![\w]|-(?!linked|affiliated|backed|aligned|allied|led)\w)")
@@ -82,6 +89,8 @@ class Actors(Component):
         if self.lexicon_re is not None:
             for i, m in doc.matches(self.lexicon_re):
                 name, kind = self.aliases[m.group(0)]
+                if lang == "fr":
+                    name = FRENCH.get(name, name)  # actors are named in the document's language
                 found[i].setdefault(name, (name, m.start(), m.end(), f"actors.lexicon.{kind}"))
         if acr_pat:
             for i, m in doc.matches(acr_pat):
@@ -106,6 +115,8 @@ class Actors(Component):
         g = m.groupdict()
         if output == "{0}":
             return [m.group(0).lower()]
+        if output == "{0nat}":  # the words as written, once the nationality is known to be one
+            return [m.group(0).lower()] if self.gaz.country_for_demonym(g["nat"]) else []
         if "{countries}" in output:
             names = []
             for part in re.split(r",\s*(?:and\s+|et\s+)?|\s+(?:and|et)\s+", g["countries"]):

@@ -495,7 +495,7 @@ def _crowd(s: Sentence, hits: list, category: str, cue: str) -> tuple[str, str]:
 _BLAME = re.compile(r"\b(?:blam\w+|attribut\w+|accus\w+|claimed responsibility|imput\w+|revendiqu\w+)", re.IGNORECASE)
 _STATE_RULES = ("actors.soldiers", "actors.soldats", "actors.national-forces", "actors.country-forces", "actors.forces-nationales",
                 "actors.lexicon.forces", "actors.government", "actors.country-government", "actors.doc-government",
-                "actors.gouvernement")
+                "actors.gouvernement", "actors.forces-ordre")
 _ARMED_RULES = ("actors.soldiers", "actors.soldats", "actors.national-forces", "actors.country-forces", "actors.forces-nationales",
                 "actors.lexicon.jihadist", "actors.lexicon.group", "actors.lexicon.forces", "actors.unknown", "actors.inconnus",
                 "actors.commando")
