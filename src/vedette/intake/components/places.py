@@ -48,7 +48,8 @@ _COMPASS = re.compile(
 # locative, found or not in the gazetteer
 _LOCAL_NAME = re.compile(
     r"\b(?:in|at|near|outside|around|à|au|aux|dans|près de|vers)\s+(?:the\s+|le\s+|la\s+|les\s+|l['’]|a\s+)?"
-    r"(?:(?:area|neighbourhood|neighborhood|district|suburb|quartier|commune|quartiers)\s+(?:of\s+|de\s+|du\s+|d['’])?)?"
+    r"(?:(?:[a-z\-]+\s+){0,2}(?:area|neighbourhood|neighborhood|district|suburb|village|town|hamlet|locality|settlement|"
+    r"camp|quartier|commune|quartiers|localité|village|hameau|camp)\s+(?:of\s+|de\s+|du\s+|d['’])?)?"
     r"(?P<name>[A-ZÀ-Þ][\w'’\-]+(?:\s+(?:[A-ZÀ-Þ][\w'’\-]+|de|du|des|of))*)"
 )
 _DIR_WORDS = (
@@ -68,6 +69,12 @@ _DIR = {
     "nord-est": (1, 1), "nord-ouest": (1, -1), "sud-est": (-1, 1), "sud-ouest": (-1, -1),
 }
 _APPOSITION = re.compile(r"\s*,\s*(?:à\s+|at\s+)?(?:quelque\s+|environ\s+|some\s+|about\s+|around\s+|à peine\s+)?", re.I)
+_THE_REGION = re.compile(
+    r"\b(?:(?:throughout|across|in|all over|dans|à travers|sur l['’]ensemble de)\s+(?:the|this|that|la|cette|le|ce|l['’])\s*"
+    r"(?:state|province|governorate|province|gouvernorat|préfecture|État)"
+    r"|(?:throughout|across|all over|dans toute|à travers|sur l['’]ensemble de)\s+(?:the|this|that|la|cette|l['’])\s*"
+    r"(?:region|région))\b(?!\s+(?:of|de|du|d['’])\s)",
+)
 _CAPITAL = re.compile(
     r"\b(?:the|its|their|la|sa|leur)\s+(?:(?P<nat>[A-Z][a-z]+)\s+)?(?:capital|capitale)(?!\s+(?:punishment|flight|city of))"
     r"(?:\s+(?P<natfr>[a-zé]+(?:ienne|aise|aine|oise|ane|ine)))?\b"
@@ -263,6 +270,7 @@ class Places(Component):
         """
         self._lede(doc, resolved, datelines)
         self._capital(doc)
+        self._the_region(doc, resolved)
         home = self._home_city(doc, resolved, datelines)
         if home is None:
             return
@@ -346,6 +354,24 @@ class Places(Component):
                 )
                 i = s.places.index(ref)
                 s.places[i] = PlaceRef(moved, m.start(), ref.end, doc.text[m.start() : ref.end], "places.distance-from-town")
+
+    @staticmethod
+    def _the_region(doc: Doc, resolved: list) -> None:
+        """"throughout the state", "dans toute la région": the region the document names most, when the
+        sentence names no place of its own."""
+        main = max(doc.countries, key=doc.countries.get) if doc.countries else None
+        regions = Counter(p.id for _, p in resolved if p is not None and p.kind == "admin1" and p.country == main)
+        if not regions:
+            return
+        top = regions.most_common(1)[0][0]
+        region = next(p for _, p in resolved if p is not None and p.id == top)
+        for s in doc.sentences:
+            if any(p.specificity >= 2 for p in s.places):
+                continue
+            m = _THE_REGION.search(doc.text, s.start, s.end)
+            if m is not None:
+                s.places.append(PlaceRef(region, m.start(), m.end(), m.group(0), "places.the-region-of-the-document"))
+                s.places.sort(key=lambda p: p.start)
 
     def _capital(self, doc: Doc) -> None:
         """"clashes in the capital", "la capitale libyenne", "near the French embassy": the capital city of
