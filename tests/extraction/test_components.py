@@ -291,3 +291,32 @@ def test_a_dated_revelation_of_claims_is_not_an_incident_of_that_date() -> None:
             "across Somalia. On 9 March 2021, al-Shabaab fighters attacked a base in Baidoa.")
     recs = extract_text(text, "so.txt")
     assert [r.date for r in recs] == ["2021-03-09"]
+
+
+def test_category_cues_first_characters_and_bucketed_pass_equals_naive_pass() -> None:
+    import re
+
+    from vedette.intake.components.category import Category, cue_texts, first_chars
+
+    assert first_chars("(?:clash(?:es|ed)?|fighting)") == frozenset("cf")
+    assert first_chars("(?:[ée]changes? de tirs|tirs nourris)") == frozenset("eét")
+    assert first_chars(r"(?:\d+ morts)") == frozenset("0123456789")
+    assert first_chars(r"(?:(?:a )?b)") == frozenset("ab")
+    assert first_chars(r"(?:\w+ attack)") is None
+    texts = {
+        "en": "On 3 May, gunmen stormed a hotel in the capital; clashes with police left 12 dead. "
+        "Flights were suspended and the border was closed. Protesters threw stones at riot police.",
+        "fr": "Le 3 mai, des hommes armés ont attaqué un poste ; 14 morts. Les vols ont été suspendus et "
+        "l'accès au quartier a été bouclé. Des manifestants ont affronté la police à coups de pierres.",
+    }
+    comp = Category()
+    comp.initialize()
+    for lang, text in texts.items():
+        doc = Doc(raw=text, name="t.txt", text=text, lang=lang, sentences=[Sentence(0, len(text), text, 0)])
+        got = sorted((c, cue, pos) for c, _, cue, pos in comp(doc).sentences[0].categories)
+        naive = []
+        for row_cue, (cat, pat, _) in zip(cue_texts(lang), comp.cues[lang], strict=True):
+            assert pat.pattern.endswith(r"(?!\w)") and row_cue in pat.pattern
+            naive += [(cat, m.group(0), m.start()) for m in pat.finditer(text)]
+        assert got == sorted(naive) and len(got) >= 5
+        assert all(isinstance(x[2], int) for x in got) and re.search("\\w", got[0][1])

@@ -89,9 +89,10 @@ class Doc:
     def matches(self, pattern: re.Pattern[str]) -> Iterator[tuple[int, re.Match[str]]]:
         """``pattern`` run once over the whole text, each match with the index of its sentence."""
         starts = self.meta.get("_sentence_starts")
-        if starts is None or len(starts) != len(self.sentences):
+        ends = self.meta.get("_sentence_ends")
+        if starts is None or ends is None or len(starts) != len(self.sentences) or len(ends) != len(starts):
             starts = self.meta["_sentence_starts"] = [s.start for s in self.sentences]
-        ends = [s.end for s in self.sentences]
+            ends = self.meta["_sentence_ends"] = [s.end for s in self.sentences]
         for m in pattern.finditer(self.text):
             i = bisect_right(starts, m.start()) - 1
             if i >= 0 and m.end() <= ends[i]:

@@ -38,6 +38,71 @@ def compile_cues(lang: str) -> list[tuple[str, re.Pattern[str], float]]:
     return out
 
 
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """Lower-case characters a match of ``pattern`` can start with, or None when that is not known.
+
+    Read from the parsed regular expression (literals, classes, alternations, groups, optional and
+    repeated items); lets the category pass try at each position only the cues that can start there.
+    """
+    from re import _constants as C  # noqa: N812 - the stdlib parser's opcodes
+    from re import _parser
+
+    def first(items) -> set[str] | None:  # noqa: ANN001
+        out: set[str] = set()
+        for op, av in items:
+            if op is C.AT:
+                continue  # \b and anchors take no character
+            if op is C.LITERAL:
+                return out | {chr(av).lower()}
+            if op is C.IN:
+                chars = set()
+                for kind, val in av:
+                    if kind is C.LITERAL:
+                        chars.add(chr(val).lower())
+                    elif kind is C.RANGE and val[1] - val[0] < 128:
+                        chars |= {chr(c).lower() for c in range(val[0], val[1] + 1)}
+                    elif kind is C.CATEGORY and val is C.CATEGORY_DIGIT:
+                        chars |= set("0123456789")
+                    else:
+                        return None
+                return out | chars
+            if op is C.BRANCH:
+                for branch in av[1]:
+                    f = first(branch)
+                    if f is None:
+                        return None
+                    out |= f
+                return out
+            if op is C.SUBPATTERN:
+                f = first(av[-1])
+                if f is None:
+                    return None
+                out |= f
+                if _parser.SubPattern(None, av[-1]).getwidth()[0] > 0:
+                    return out
+                continue
+            if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+                lo, _hi, sub = av
+                f = first(sub)
+                if f is None:
+                    return None
+                out |= f
+                if lo > 0:
+                    return out
+                continue
+            if op is C.ASSERT_NOT:
+                continue
+            return None
+        return None  # may match the empty string
+
+    try:
+        got = first(_parser.parse(pattern, re.IGNORECASE))
+    except (re.error, AttributeError, TypeError):  # pragma: no cover - other Python versions
+        return None
+    return frozenset(got) if got else None
+
+
+_WORD_START = re.compile(r"(?<!\w)[\w$%]")  # every cue starts a word (cues are matched on word boundaries)
 _PURPOSE = re.compile(
     r"\b(?:so|so that|in order that|afin que|pour que)\s+(?:[\w’'-]+\s+){0,3}$", re.IGNORECASE
 )
@@ -56,6 +121,15 @@ class Category(Component):
             )
             for lang in self.cues
         }
+        # cue indexes by the lower-case character a match can start with; cues of unknown start in "*"
+        self.by_char: dict[str, dict[str, list[int]]] = {}
+        for lang in self.cues:
+            table: dict[str, list[int]] = {"*": []}
+            for k, cue in enumerate(cue_texts(lang)):
+                chars = first_chars(f"(?:{cue})")
+                for c in chars if chars is not None else ["*"]:
+                    table.setdefault(c, []).append(k)
+            self.by_char[lang] = {c: sorted(set(ks) | set(table["*"])) for c, ks in table.items()}
         self.nonevents = {
             lang: [(r[0], re.compile(r[1], re.IGNORECASE)) for r in rows(lang, "nonevents.tsv")]
             for lang in ("en", "fr")
@@ -69,9 +143,14 @@ class Category(Component):
         last_end = [0] * len(cues)
         # one pass finds where any cue may start; each cue is then tried only there (same result as one
         # finditer per cue, several times faster)
-        for a in self.anchor[lang].finditer(doc.text):
+        by_char = self.by_char[lang]
+        anywhere = by_char["*"]
+        text = doc.text
+        anchor = self.anchor[lang] if anywhere else _WORD_START
+        for a in anchor.finditer(text):
             pos = a.start()
-            for k, (_, pat, _) in enumerate(cues):
+            for k in by_char.get(text[pos].lower(), anywhere):
+                pat = cues[k][1]
                 if pos < last_end[k]:
                     continue
                 m = pat.match(doc.text, pos)
