@@ -261,7 +261,7 @@ _EVE = re.compile(
 )
 _EVE_SAME = re.compile(r"same|même|that|-là", IC)
 # "a curfew until 7 a.m. on Wednesday, May 11", "prolongé jusqu'au 20 juin": when something ends, not happens
-_UNTIL = re.compile(r"\b(?:until|till|jusqu['’](?:au|à|en)|expir\w+ (?:on|le))\b[^;.]{0,30}$", IC)
+_UNTIL = re.compile(r"\b(?:until|till|jusqu['’](?:au|à|en)|expir\w+ (?:on|le))\b[^;]{0,30}$", IC)
 _EVE_BACK = re.compile(r"veille|before|previous", IC)
 # "a January 2021 U.N. report", "a 2018 poll", "le rapport du 3 mai": the date of a publication, not of an event
 _PUB_NOUN = r"(?:reports?|polls?|surveys?|study|studies|statements?|census|rapports?|sondages?|enquêtes?|études?|communiqués?)"
@@ -312,6 +312,10 @@ class Dates(Component):
                     d for d in s.dates if d.rule not in _RELATIVE_RULES
                 ]
                 s.dates.sort(key=lambda d: d.start)
+            if datelines:  # the dateline's date is the document's, not the event's
+                s.dates = [d for d in s.dates if not any(a <= d.start < b for a, b in datelines)]
+            s.dates = [d for d in s.dates if not _publication(doc.text, d)]
+            s.dates = [d for d in s.dates if not _UNTIL.search(doc.text, max(s.start, d.start - 40), d.start)]
             if i in eves and last_day is not None and not any(len(d.value) == 10 for d in s.dates):
                 for m in eves[i]:  # "la veille", "the next day": a day from the date told just before
                     step = 0 if _EVE_SAME.search(m.group(0)) else -1 if _EVE_BACK.search(m.group(0)) else 1
@@ -319,10 +323,6 @@ class Dates(Component):
                     s.dates.append(DateValue(day.isoformat(), m.start(), m.end(), m.group(0), False,
                                              "dates.day-relative-to-previous-date"))
                 s.dates.sort(key=lambda d: d.start)
-            if datelines:  # the dateline's date is the document's, not the event's
-                s.dates = [d for d in s.dates if not any(a <= d.start < b for a, b in datelines)]
-            s.dates = [d for d in s.dates if not _publication(doc.text, d)]
-            s.dates = [d for d in s.dates if not _UNTIL.search(doc.text, max(0, d.start - 40), d.start)]
             opening = [d for d in s.dates if d.certain and d.start - s.start <= 25]
             passing = [d for d in s.dates if d.certain] if doc.published is None else opening
             # in a dated news story, a year told in passing ("the worst since those of August 2022") does not
