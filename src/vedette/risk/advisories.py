@@ -57,7 +57,7 @@ _WHOLE = re.compile(
 _ZONE_WORDS = re.compile(
     r"\b(?:regions?|région|régions|provinces?|zones?|areas?|départements?|districts?|cercles?|préfectures?|"
     r"states?|county|counties|governorates?|gouvernorats?|borders?|frontières?|frontali\w+|"
-    r"north\w*|south\w*|east\w*|west\w*|central|nord|sud|est|ouest|centre|within \d+|km|"
+    r"north\w*|south\w*|east\w*|west\w*|central|nord|sud|(?<=l['’])est|ouest|centre|within \d+|km|"
     r"à l'exception|except(?:ion|ing)?|excluding|hors|city of|ville de|capital|capitale)\b",
     re.I,
 )
@@ -75,7 +75,21 @@ _AVOID_SUBJECT = re.compile(
     r"(?:(?:également|aussi|toujours|désormais|donc)\s+)?formellement déconseillée?s?",
     re.I | re.M,
 )
-_AVOID_LIST = re.compile(r"^\s*(?:do not travel to|formellement déconseillés?)\s*:?\s*$", re.I)
+_AVOID_LIST = re.compile(
+    r"^\s*(?:do not travel to|formellement déconseillés?)\s*:?\s*$"
+    r"|^[^\n]*\b(?:do not travel|avoid (?:all )?travel|advises? against|reconsider travel|déconseill\w*)\b[^\n]*:\s*$",
+    re.I,
+)
+_MAP_LEGEND = re.compile(
+    r"^\W*(?:zones?\s+|level\s+\d\s*[-–:]?\s*)?(?:rouges?|oranges?|jaunes?|vertes?|red|orange|yellow|green)"
+    r"(?:\s+zones?)?\s*[:=–-]",
+    re.I,
+)
+# "Borno, Yobe, Adamawa, and Kogi states": one zone per state
+_LISTED = re.compile(
+    r"^(?P<names>[A-ZÀ-Þ][^()]*?(?:,|\s+and\s+|\s+et\s+)[^()]*?)\s+(?P<kind>states|provinces|regions|governorates|"
+    r"districts|counties|départements|régions|provinces)\b",
+)
 _ZONE_END = re.compile(r"\s+(?:and|or|where|which|due|because|et|où|en raison|compte tenu|sauf)\b.*$", re.I)
 _ITEM_END = re.compile(r"\s+(?:due to|because|owing|en raison|compte tenu|where|où)\b.*$", re.I)
 _LEGEND = re.compile(r"^\s*\[[A-Z]\]\(javascript:.*$", re.M)
@@ -159,6 +173,8 @@ def _country(text: str, name: str, advice: list[str]) -> str | None:
 def _covers_whole(clause: str) -> bool:
     if _WHOLE.search(clause):
         return True
+    if clause.rstrip().endswith(":"):
+        return False  # "Travel is advised against in the following areas:" - the zones follow as a list
     if _ZONE_WORDS.search(clause):
         return False
     from vedette.gazetteer import get_gazetteer
@@ -190,10 +206,18 @@ def _level(sentences: list[str]) -> tuple[int | None, str | None]:
     whole: list[tuple[int, str]] = []
     zones: list[tuple[int, str]] = []
     for s in sentences:
+        if _MAP_LEGEND.match(s):
+            continue  # a map legend ("Zone rouge : formellement déconseillé") names the scale, not the advice
+        if not re.search(r"[.!?:;]\s*$", s) and len(s.split()) <= 6:
+            continue  # a heading ("Zones formellement déconseillées") announces the advice that follows
         for lv, rx in levels:
             for m in rx.finditer(s):
                 clause = _clause(s, m.start(), m.end())
-                (whole if _covers_whole(clause) else zones).append((lv, clause.strip()))
+                listed = s.rstrip().endswith(":")  # "Il est formellement déconseillé de se rendre :" + a list
+                # "Le reste du territoire, y compris Yaoundé, est placé en vigilance renforcée": the subject
+                # before the commas says what the clause covers
+                rest = bool(_WHOLE.match(s.strip())) or bool(re.match(r"^\W*(?:le |the )?(?:reste|rest)\b", s, re.I))
+                (whole if not listed and (rest or _covers_whole(clause)) else zones).append((lv, clause.strip()))
     found = whole or zones
     if not found:
         return None, None
@@ -218,7 +242,8 @@ def _zone_ok(zone: str, country: str | None) -> bool:
     from vedette.gazetteer import get_gazetteer
 
     low = zone.lower()
-    if not zone or low.startswith(("all ", "the country", "le pays", "ce pays", "this country", "tout ")):
+    if not zone or low.startswith(("all ", "the country", "le pays", "ce pays", "this country", "tout ", "following",
+                                   "the following", "zones suivantes", "régions suivantes")):
         return False
     p = get_gazetteer().resolve(zone)
     # advice against the whole country is what the level says, not a zone
@@ -229,9 +254,13 @@ def _regions(text: str, country: str | None) -> list[str]:
     zones: list[str] = []
 
     def add(raw: str, end: re.Pattern[str] = _ZONE_END) -> None:
-        zone = end.sub("", raw.strip(" *-•\t")).strip(" *")
-        if _zone_ok(zone, country) and zone not in zones:
-            zones.append(zone)
+        zone = end.sub("", raw.strip(" *-•–\t")).strip(" *;.,")
+        zone = re.sub(r"^(?:dans|vers|à|en)\s+(?=(?:les?|la|l['’]|une?)\b)", "", zone, flags=re.I)
+        listed = _LISTED.match(zone)
+        parts = [p.strip() for p in re.split(r",\s*(?:and\s+|et\s+)?|\s+and\s+|\s+et\s+", listed.group("names"))] if listed else [zone]
+        for part in parts:
+            if part and _zone_ok(part, country) and part not in zones:
+                zones.append(part)
 
     for m in _AVOID.finditer(text):
         add(m.group("zone"))

@@ -35,6 +35,8 @@ IC = re.IGNORECASE
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<mo>[01]\d)-(?P<d>[0-3]\d)\b")),
     ("numeric", re.compile(r"\b(?P<a>[0-3]?\d)/(?P<b>[01]?\d)/(?P<y>(?:19|20)\d\d)\b")),
+    # "04.10.2024" (Swiss, German, French usage): always day first
+    ("numeric-dotted", re.compile(r"(?<![\d.])(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?P<y>(?:19|20)\d\d)(?![\d.]\d)")),
     ("day-month-year", re.compile(rf"\b{_D}\s+(?P<m>{_M})\.?,?\s+{_Y}\b", IC)),
     ("month-day-year", re.compile(rf"\b(?P<m>{_M})\.?\s+{_D},?\s+{_Y}\b", IC)),
     (
@@ -189,6 +191,9 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
     g = m.groupdict()
     if rule == "iso":
         y, mo, d = int(g["y"]), int(g["mo"]), int(g["d"])
+        return (f"{y:04d}-{mo:02d}-{d:02d}", True, rule) if _valid(y, mo, d) else None
+    if rule == "numeric-dotted":
+        d, mo, y = int(g["a"]), int(g["b"]), int(g["y"])
         return (f"{y:04d}-{mo:02d}-{d:02d}", True, rule) if _valid(y, mo, d) else None
     if rule == "numeric":
         a, b, y = int(g["a"]), int(g["b"]), int(g["y"])
