@@ -80,6 +80,7 @@ _AVOID_LIST = re.compile(
     r"|^[^\n]*\b(?:do not travel|avoid (?:all )?travel|advises? against|reconsider travel|déconseill\w*)\b[^\n]*:\s*$",
     re.I,
 )
+_NAMES_SPLIT = re.compile(r",\s*(?:and\s+|et\s+)?|\s+and\s+|\s+et\s+")
 _MAP_LEGEND = re.compile(
     r"^\W*(?:zones?\s+|level\s+\d\s*[-–:]?\s*)?(?:rouges?|oranges?|jaunes?|vertes?|red|orange|yellow|green)"
     r"(?:\s+zones?)?\s*[:=–-]",
@@ -257,7 +258,8 @@ def _regions(text: str, country: str | None) -> list[str]:
         zone = end.sub("", raw.strip(" *-•–\t")).strip(" *;.,")
         zone = re.sub(r"^(?:dans|vers|à|en)\s+(?=(?:les?|la|l['’]|une?)\b)", "", zone, flags=re.I)
         listed = _LISTED.match(zone)
-        parts = [p.strip() for p in re.split(r",\s*(?:and\s+|et\s+)?|\s+and\s+|\s+et\s+", listed.group("names"))] if listed else [zone]
+        names = listed.group("names") if listed else None
+        parts = [p.strip() for p in _NAMES_SPLIT.split(names)] if names else [zone]
         for part in parts:
             if part and _zone_ok(part, country) and part not in zones:
                 zones.append(part)
