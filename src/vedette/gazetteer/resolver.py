@@ -75,7 +75,8 @@ _DIR_WORD = (
     r"south[- ]?west)"
 )
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*"
-_NAME = rf"{_CAP}(?:(?:\s+(?:(?:de|du|des|la|le|al|el|of|the|da|do|di|sur)\s+){{0,2}}|\s+[dl]['’]){_CAP}){{0,4}}"
+_SP = r"[ \t\u00a0]+"  # names never run across a line break ("Kathmandu, Nepal\n\nDemonstration Alert")
+_NAME = rf"{_CAP}(?:(?:{_SP}(?:(?:de|du|des|la|le|al|el|of|the|da|do|di|sur){_SP}){{0,2}}|{_SP}[dl]['’]){_CAP}){{0,4}}"
 ZONE_PATTERNS = [
     re.compile(rf"\b(?P<dir>{_DIR_WORD})(?:ern)?\s+(?P<base>{_NAME})"),
     re.compile(rf"\b[Tt]he\s+(?P<dir>{_DIR_WORD})\s+of\s+(?:the\s+)?(?P<base>{_NAME})"),
@@ -105,10 +106,14 @@ RIVER_PATTERNS = [
 # runs of capitalised words for name matching also span "and"/"et" ("Trinidad and Tobago", "Bosnia and
 # Herzegovina"); a run such as "Mali and Niger" still yields both names, since "and" is a function word
 _RUN_NAME = (
-    rf"{_CAP}(?:(?:\s+(?:(?:de|du|des|la|le|al|el|of|the|da|do|di|sur|and|et|ech|ach|ash|ad|an|as|at|az|ez|es|er|ed)\s+)"
-    rf"{{0,2}}|\s+[dl]['’]){_CAP}){{0,4}}"
+    rf"{_CAP}(?:(?:{_SP}(?:(?:de|du|des|la|le|al|el|of|the|da|do|di|sur|and|et|ech|ach|ash|ad|an|as|at|az|ez|es|er|ed)"
+    rf"{_SP}){{0,2}}|{_SP}[dl]['’]){_CAP}){{0,4}}"
 )
 _CAP_RUN = re.compile(rf"(?<![\w\-’'])(?:{_RUN_NAME})")
+_INSTITUTION = frozenset(
+    ["police", "army", "government", "ministry", "embassy", "forces", "military", "authorities", "president",
+     "parliament", "airways", "airlines", "red", "national", "armed", "gendarmerie", "armee", "navy", "air"]
+)
 _FUNCTION = frozenset(
     [
         "the",
@@ -776,7 +781,9 @@ class Gazetteer:
                     # is part of another name unless its neighbours are places too
                     neighbours = [toks[k] for k in (i - 1, i + 1) if 0 <= k < len(toks)]
                     if any(
-                        (fold(text[x:y]) not in keys or fold(text[x:y]) in stop) and fold(text[x:y]) not in _FUNCTION
+                        (fold(text[x:y]) not in keys or fold(text[x:y]) in stop)
+                        and fold(text[x:y]) not in _FUNCTION
+                        and not (x > a and fold(text[x:y]) in _INSTITUTION)  # "Nepal Police", "Mali Army"
                         for x, y in neighbours
                     ):
                         hit = None
