@@ -378,11 +378,12 @@ class Gazetteer:
                 m = pat.fullmatch(mention)
                 if m and fold(m.group("base")) != fold(mention):
                     sub = ResolveContext(**{**(ctx.__dict__ if ctx else {}), "hint": hint})
+                    base = re.sub(r"^(?:The|the|La|Le|Les|L['’])\s*", "", m.group("base"))
                     if hint == "airport":
-                        return self._airport(m.group("base"), sub)
+                        return self._airport(base, sub)
                     if hint == "river":
                         return None  # a river is not a settlement; the caller keeps looking
-                    return self.resolve(m.group("base"), sub)
+                    return self.resolve(base, sub)
         ranked = self._ranked(mention, ctx)
         if not ranked or ranked[0].score < MIN_SCORE:
             return None
