@@ -110,6 +110,23 @@ _RUN_NAME = (
     rf"{_SP}){{0,2}}|{_SP}[dl]['’]){_CAP}){{0,4}}"
 )
 _CAP_RUN = re.compile(rf"(?<![\w\-’'])(?:{_RUN_NAME})")
+_ABBREVIATIONS = (("saint ", "st "), ("sainte ", "ste "), ("mount ", "mt "), ("fort ", "ft "), ("port ", "pt "))
+
+
+def _expand_abbreviation(key: str) -> str:
+    for full, short in _ABBREVIATIONS:
+        if key.startswith(short):
+            return full + key[len(short):]
+    return key
+
+
+def _abbreviate(key: str) -> str:
+    for full, short in _ABBREVIATIONS:
+        if key.startswith(full):
+            return short + key[len(full):]
+    return key
+
+
 _INSTITUTION = frozenset(
     ["police", "army", "government", "ministry", "embassy", "forces", "military", "authorities", "president",
      "parliament", "airways", "airlines", "red", "national", "armed", "gendarmerie", "armee", "navy", "air"]
@@ -282,11 +299,16 @@ class Gazetteer:
         )
         found = [_Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9])) for r in rows]
         found += self._extra_keys.get(key, [])
+        full = _expand_abbreviation(key)
+        if full != key:  # "St James" is also "Saint James", "Mt Elgon" "Mount Elgon"
+            seen = {r.gid for r in found}
+            found += [r for r in self._lookup(full) if r.gid not in seen]
         return tuple(found)
 
     def keys(self) -> frozenset[str]:
         if self._keys is None:
             ks = {r[0] for r in self._query("SELECT DISTINCT key FROM names")}
+            ks |= {short for k in ks if (short := _abbreviate(k)) != k}
             self._keys = frozenset(ks | set(self._extra_keys))
         return self._keys
 
