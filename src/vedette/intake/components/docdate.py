@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from vedette.intake.components.dates import find_dates
+from vedette.intake.components.dates import DATELINE, find_dates
 from vedette.intake.pipeline import Component, Doc, component
 
 _NAME_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?!\d)")
@@ -41,7 +41,9 @@ class DocDate(Component):
             dates = [
                 d for d in find_dates(line, pos, doc.lang, None, None) if len(d.value) == 10 and d.certain
             ]
-            if dates and (len(line) <= 90 or re.search(r"\s[—–-]\s", line[: dates[0].end - pos + 4])):
+            if dates and (
+                len(line) <= 90 or re.search(r"\s[—–-]\s", line[: dates[0].end - pos + 4]) or DATELINE.match(line)
+            ):  # "ANTANANARIVO, 16 mars 2024 (AOI) – Les autorités ..."
                 doc.meta["published_rule"] = "docdate.dateline"
                 return date.fromisoformat(dates[0].value)
             pos += len(line) + 1
