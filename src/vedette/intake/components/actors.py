@@ -130,7 +130,7 @@ class Actors(Component):
             if not cc:
                 return []
             output = output.replace("{nat}", self.demonym.get(cc, g["nat"]))
-        if "{country}" in output or "{countryname}" in output:
+        if "{country}" in output or "{countryname}" in output or "{countrytext}" in output:
             c = self.gaz.country(g["country"])
             if c is None or c.kind != "country":
                 return []

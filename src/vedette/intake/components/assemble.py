@@ -66,6 +66,7 @@ class Assemble(Component):
         log_mode = doc.published is None and sum(bool(_LOG_STAMP.match(s.text)) for s in doc.sentences) >= 2
         main = max(doc.countries, key=doc.countries.get) if doc.countries else None
         last_dated: DateValue | None = None
+        last_dated_para = -1
         prev: tuple[Sentence, list[IncidentRecord]] | None = None
         prev_index = -1
         records: list[IncidentRecord] = []
@@ -76,6 +77,7 @@ class Assemble(Component):
             ]  # a year alone dates an entry only when it opens it: "In 2019, ...", "Fin 2022, ..."
             if own and any(d.certain or len(d.value) == 10 for d in own):
                 last_dated = own[-1]
+                last_dated_para = s.paragraph
             if self._heading(s):
                 continue
             hits, background = self._weighted(s)
@@ -122,6 +124,10 @@ class Assemble(Component):
                     # "In particular, the group controls X and Y": where the country-level record happened
                     replaced = prev[1]
                     records = [r for r in records if all(r is not q for q in replaced)]
+            elif doc.published and last_dated is not None and last_dated_para == s.paragraph and len(last_dated.value) == 10:
+                # "Jeudi soir, le mouvement a gagné le centre-ville. À Analakely, des heurts ...": the day the
+                # paragraph has just told
+                when = DateValue(last_dated.value, s.start, s.start, "", False, "assemble.date-of-the-paragraph")
             elif doc.published:
                 when = DateValue(doc.published.isoformat(), s.start, s.start, "", False, "assemble.document-date")
             elif log_mode and last_dated is not None:

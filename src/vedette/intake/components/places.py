@@ -47,9 +47,10 @@ _COMPASS = re.compile(
 # "at UN House", "in East Dry River", "à Bambeto", "dans le quartier de Médina": a capitalised name after a
 # locative, found or not in the gazetteer
 _LOCAL_NAME = re.compile(
-    r"\b(?:in|at|near|outside|around|à|au|aux|dans|près de|vers)\s+(?:the\s+|le\s+|la\s+|les\s+|l['’]|a\s+)?"
-    r"(?:(?:[a-z\-]+\s+){0,2}(?:area|neighbourhood|neighborhood|district|suburb|village|town|hamlet|locality|settlement|"
-    r"camp|quartier|commune|quartiers|localité|village|hameau|camp)\s+(?:of\s+|de\s+|du\s+|d['’])?)?"
+    r"\b(?:[Ii]n|[Aa]t|[Nn]ear|[Oo]utside|[Aa]round|[àÀ]|[Aa]u|[Aa]ux|[Dd]ans|[Pp]rès de|[Vv]ers|[Dd]u|[Dd]e|[Oo]f)\s+"
+    r"(?:the\s+|le\s+|la\s+|les\s+|l['’]|a\s+|an\s+)?"
+    # "the foothill village of X", "du campus universitaire d'X", "le quartier populaire d'X"
+    r"(?:(?:[a-zàâçéèêëîïôûù\-]+\s+){1,3}?(?:of\s+|de\s+|du\s+|d['’]))?"
     r"(?P<name>[A-ZÀ-Þ][\w'’\-]+(?:\s+(?:[A-ZÀ-Þ][\w'’\-]+|de|du|des|of))*)"
 )
 _DIR_WORDS = (
@@ -74,6 +75,9 @@ _THE_REGION = re.compile(
     r"(?:state|province|governorate|province|gouvernorat|préfecture|État)"
     r"|(?:throughout|across|all over|dans toute|à travers|sur l['’]ensemble de)\s+(?:the|this|that|la|cette|l['’])\s*"
     r"(?:region|région))\b(?!\s+(?:of|de|du|d['’])\s)",
+)
+_TITLE_OF = re.compile(
+    r"\b(?:maire|mayor|gouverneur|governor|préfet|prefect|archevêque|archbishop|évêque|bishop)\s+(?:de|of|du)\s*$", re.I
 )
 _CAPITAL = re.compile(
     r"\b(?:the|its|their|la|sa|leur)\s+(?:(?P<nat>[A-Z][a-z]+)\s+)?(?:capital|capitale)(?!\s+(?:punishment|flight|city of))"
@@ -381,8 +385,8 @@ class Places(Component):
             if any(p.specificity >= 3 for p in s.places):
                 continue
             m = _CAPITAL.search(doc.text, s.start, s.end)
-            if m is None:
-                continue
+            if m is None or _TITLE_OF.search(doc.text, max(s.start, m.start() - 25), m.start()):
+                continue  # "alors maire de la capitale": a title, not where it happened
             nat = m.group("nat") or m.group("natfr")
             cc = (self.gaz.country_for_demonym(nat) if nat else None) or main
             city = self.gaz.capital(cc) if cc else None
