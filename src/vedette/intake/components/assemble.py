@@ -77,7 +77,8 @@ class Assemble(Component):
             ]  # a year alone dates an entry only when it opens it: "In 2019, ...", "Fin 2022, ..."
             if own and any(d.certain or len(d.value) == 10 for d in own):
                 last_dated = own[-1]
-                last_dated_para = s.paragraph
+                # a dated heading ("14/04 – 07h20 – ALERTE – Atacora") dates the paragraph under it
+                last_dated_para = s.paragraph + 1 if self._heading(s) else s.paragraph
             if self._heading(s):
                 continue
             hits, background = self._weighted(s)

@@ -35,6 +35,8 @@ IC = re.IGNORECASE
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<mo>[01]\d)-(?P<d>[0-3]\d)\b")),
     ("numeric", re.compile(r"\b(?P<a>[0-3]?\d)/(?P<b>[01]?\d)/(?P<y>(?:19|20)\d\d)\b")),
+    # "14/04 – 07h20" opening a log line, "le 14/04": day and month, the year from context
+    ("numeric-dm", re.compile(r"(?:(?<=\n)|^|(?<=\ble )|(?<=\bdu )|(?<=\bau )|(?<=\bon ))(?P<a>[0-3]?\d)/(?P<b>[01]?\d)(?![\d/])")),
     # "04.10.2024" (Swiss, German, French usage): always day first
     ("numeric-dotted", re.compile(r"(?<![\d.])(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?P<y>(?:19|20)\d\d)(?![\d.]\d)")),
     ("day-month-year", re.compile(rf"\b{_D}\s+(?P<m>{_M})\.?,?\s+{_Y}\b", IC)),
@@ -192,6 +194,13 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
     if rule == "iso":
         y, mo, d = int(g["y"]), int(g["mo"]), int(g["d"])
         return (f"{y:04d}-{mo:02d}-{d:02d}", True, rule) if _valid(y, mo, d) else None
+    if rule == "numeric-dm":
+        a, b = int(g["a"]), int(g["b"])
+        d, mo = (a, b) if (lang == "fr" or a > 12) else (b, a)
+        yr = _year_for(mo, d, ref, year_ctx)
+        if yr is None or not _valid(yr[0], mo, d):
+            return None
+        return (f"{yr[0]:04d}-{mo:02d}-{d:02d}", False, "numeric-dm+year-from-context")
     if rule == "numeric-dotted":
         d, mo, y = int(g["a"]), int(g["b"]), int(g["y"])
         return (f"{y:04d}-{mo:02d}-{d:02d}", True, rule) if _valid(y, mo, d) else None
@@ -307,9 +316,18 @@ class Dates(Component):
         for i, m in doc.matches(_EVE):
             eves.setdefault(i, []).append(m)
         last_day: date | None = doc.published  # "la veille" in a lede counts from the story's own date
+        para, para_stamp = -1, None
         for i, s in enumerate(doc.sentences):
             s.dates = resolve_dates(raw[i], 0, doc.lang, doc.published, year_ctx)
+            if s.paragraph != para:
+                para, para_stamp = s.paragraph, None
+            opening_day = next(
+                (d for d in s.dates if len(d.value) == 10 and d.start - s.start <= 3 and d.rule not in _RELATIVE_RULES), None
+            )
+            if opening_day is not None and para_stamp is None:
+                para_stamp = opening_day  # a log entry's stamp: "14/04 – 07h20 – ALERTE" heads its paragraph
             stamp = next((d for d in s.dates if d.certain and len(d.value) == 10 and d.start - s.start <= 3), None)
+            stamp = stamp or para_stamp
             if stamp is not None and any(d.rule in _RELATIVE_RULES for d in s.dates):
                 # "18 May 09:15 – ISKP claimed yesterday's attack": relative to the entry's own date
                 again = resolve_dates(raw[i], 0, doc.lang, date.fromisoformat(stamp.value), year_ctx)

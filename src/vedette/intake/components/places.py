@@ -89,6 +89,7 @@ _QUARTER = re.compile(
     r"banlieues?)\s+(?:of\s+|de\s+|du\s+|des\s+|d['’])?(?:la\s+|le\s+|l['’]|the\s+)?$",
     re.IGNORECASE,
 )
+_UPPER_WORD = re.compile(r"(?<![\w-])[A-ZÀ-Þ]{4,}(?:[ -][A-ZÀ-Þ]{2,}){0,2}(?![\w-])")
 _CAPWORD = re.compile(r"\b[A-ZÀ-Þ][\w-]+")
 _WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
 # French elision before a name ("d'Arbinda", "l'Ituri") when not inside a longer name ("Côte d'Ivoire")
@@ -180,6 +181,11 @@ class Places(Component):
                 ):
                     continue  # the sender ("Embassy of France in ...") or a neighbour ("border with Mali")
                 counts[c.country] += 1.0
+        for m in _UPPER_WORD.finditer(doc.text):  # headline capitals: "BÉNIN – Journal des alertes", "MALI :"
+            c = gaz.country(m.group(0).title()) if len(m.group(0)) >= 4 else None
+            if c is not None and c.kind == "country" and c.country:
+                counts[c.country] += 1.0
+                named = True
         if not counts and not named:  # no country named in a form the mention finder knows: "..., Haiti", "NIGER"
             for w in set(_CAPWORD.findall(doc.text)):
                 c = gaz.country(w) if len(w) >= 4 else None
