@@ -554,6 +554,8 @@ def _route_end(s: Sentence, a, b) -> bool:  # noqa: ANN001
     before = s.text[: a.start - s.start]
     if re.fullmatch(r"\s+(?:and|et)\s+", gap):
         return bool(_BETWEEN.search(before)) and bool(re.search(r"\b(?:between|entre)\s", before[-40:], re.IGNORECASE))
+    if re.fullmatch(r"[–—-]", gap):  # "l'axe Kandi–Banikoara", "the Kabul–Jalalabad highway": one road
+        return True
     return bool(re.fullmatch(r"\s+(?:to|à|au|-|–)\s+", gap)) and bool(_BETWEEN.search(before))
 
 

@@ -316,16 +316,20 @@ class Dates(Component):
         for i, m in doc.matches(_EVE):
             eves.setdefault(i, []).append(m)
         last_day: date | None = doc.published  # "la veille" in a lede counts from the story's own date
-        para, para_stamp = -1, None
+        para, para_stamp, para_heading = -1, None, False
         for i, s in enumerate(doc.sentences):
             s.dates = resolve_dates(raw[i], 0, doc.lang, doc.published, year_ctx)
-            if s.paragraph != para:
-                para, para_stamp = s.paragraph, None
+            fresh = s.paragraph != para
+            if fresh:
+                # a stamp that was a heading of its own ("16/04 – 06h55 – ENLÈVEMENT") dates the next paragraph
+                carry = para_stamp if para_heading and s.paragraph == para + 1 else None
+                para, para_stamp, para_heading = s.paragraph, carry, False
             opening_day = next(
                 (d for d in s.dates if len(d.value) == 10 and d.start - s.start <= 3 and d.rule not in _RELATIVE_RULES), None
             )
-            if opening_day is not None and para_stamp is None:
+            if opening_day is not None and (para_stamp is None or fresh):
                 para_stamp = opening_day  # a log entry's stamp: "14/04 – 07h20 – ALERTE" heads its paragraph
+                para_heading = not re.search(r"[.!?]\s*$", s.text) and len(s.text.split()) <= 12
             stamp = next((d for d in s.dates if d.certain and len(d.value) == 10 and d.start - s.start <= 3), None)
             stamp = stamp or para_stamp
             if stamp is not None and any(d.rule in _RELATIVE_RULES for d in s.dates):
