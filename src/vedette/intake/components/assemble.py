@@ -451,7 +451,8 @@ _ANAPHOR_EVENT = re.compile(
 )
 # "regained control of parts of the town": the town of the last incident
 _ANAPHOR_PLACE = re.compile(
-    r"\b(?:the|this|that|la|cette|le|ce)\s+(?:town|city|village|locality|ville|localité|commune|village|bourgade)\b"
+    r"\b(?:the|this|that|la|cette|le|ce)\s+(?:town|city|village|locality|ville|localité|commune|village|bourgade|"
+    r"massif|mountains?|montagnes?|forest|forêt|hills|collines|camp|area|secteur|zone|district|quartier|neighbourhood)\b"
     r"(?!\s+(?:of|de|d['’])\s)",
     re.IGNORECASE,
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 
@@ -75,6 +76,23 @@ _THE_REGION = re.compile(
     r"(?:state|province|governorate|province|gouvernorat|préfecture|État)"
     r"|(?:throughout|across|all over|dans toute|à travers|sur l['’]ensemble de)\s+(?:the|this|that|la|cette|l['’])\s*"
     r"(?:region|région))\b(?!\s+(?:of|de|du|d['’])\s)",
+)
+def _fold_chars(text: str) -> str:
+    """Lower case without accents, one character for one (offsets stay those of the text)."""
+    return "".join(unicodedata.normalize("NFKD", c)[:1].lower() or c for c in text)
+
+
+_NAMEPAT = r"[A-ZÀ-Þ][\w'’\-]+(?:[ \t](?:[A-ZÀ-Þ][\w'’\-]+|de|du|el|al|ech|ed))*"
+_REGION_WORD = (
+    r"(?:gouvernorat|région|province|district|préfecture|wilaya|cercle|département|commune|county|parish|"
+    r"region|governorate|state|prefecture|department)"
+)
+# "X, dans le gouvernorat de Y", "X, point culminant du pays, dans la région de Y", "X (gouvernorat de Y)",
+# "X, in Y district", "X, a village in Y province"
+_LOCATED = re.compile(
+    rf"(?P<name>{_NAMEPAT})(?:,[^,.;()\n]{{0,40}})?(?:,\s*|\s+\()"
+    rf"(?:(?:dans|in)\s+(?:le|la|les|l['’]|the)?\s*)?(?:{_REGION_WORD}\s+(?:de\s+|du\s+|des\s+|d['’]|of\s+)?(?P<region>{_NAMEPAT})"
+    rf"|(?P<region2>{_NAMEPAT})\s+{_REGION_WORD})"
 )
 _TITLE_OF = re.compile(
     r"\b(?:maire|mayor|gouverneur|governor|préfet|prefect|archevêque|archbishop|évêque|bishop)\s+(?:de|of|du)\s*$", re.I
@@ -279,6 +297,7 @@ class Places(Component):
         a whole country keeps such sentences at country level rather than move them to its capital.
         """
         self._lede(doc, resolved, datelines)
+        self._named_in_region(doc)
         self._capital(doc)
         self._the_region(doc, resolved)
         home = self._home_city(doc, resolved, datelines)
@@ -364,6 +383,38 @@ class Places(Component):
                 )
                 i = s.places.index(ref)
                 s.places[i] = PlaceRef(moved, m.start(), ref.end, doc.text[m.start() : ref.end], "places.distance-from-town")
+
+    def _named_in_region(self, doc: Doc) -> None:
+        """A place the gazetteer lacks that the text itself locates ("le djebel Chaambi, dans le gouvernorat de
+        Kasserine", "Fériana (gouvernorat de Kasserine)", "Kpinkankandi, in Kpendjal prefecture"): wherever
+        the text names it, it stands for that region (or town), at the region's position."""
+        main = max(doc.countries, key=doc.countries.get) if doc.countries else None
+        local: dict[str, PlaceMatch] = {}
+        for m in _LOCATED.finditer(doc.text):
+            name, where = m.group("name"), m.group("region") or m.group("region2")
+            key = _fold_chars(name)
+            if key in local or self.gaz.resolve(name, ResolveContext(countries=dict(doc.countries))) is not None:
+                continue
+            region = self.gaz.resolve(where, ResolveContext(countries=dict(doc.countries), hint="region"))
+            if region is None or region.kind not in ("admin1", "city") or (main and region.country != main):
+                continue
+            local[key] = replace(
+                region, id=f"local:{region.id}:{key}", name=name, kind="locality", population=0,
+                why=f"named in the text as in {region.name}; position of {region.name}",
+            )
+        if not local:
+            return
+        pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(k) for k in sorted(local, key=len, reverse=True))
+                             + r")(?![\w-])")
+        folded = _fold_chars(doc.text)
+        for s in doc.sentences:
+            if any(p.specificity >= 3 for p in s.places):
+                continue
+            m = pattern.search(folded, s.start, s.end)
+            if m is not None:
+                s.places.append(PlaceRef(local[m.group(0)], m.start(), m.end(), doc.text[m.start():m.end()],
+                                         "places.located-by-the-text"))
+                s.places.sort(key=lambda p: p.start)
 
     @staticmethod
     def _the_region(doc: Doc, resolved: list) -> None:
