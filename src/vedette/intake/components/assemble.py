@@ -280,6 +280,18 @@ class Assemble(Component):
                     seen.add(p.match.id)
                     out.append(p)
             return out
+        if top == 3 and len({p.match.id for p in best}) > 1:
+            # "in the parishes of St James and Hanover": one incident in each region the list names
+            out = [best[0]]
+            for k in range(1, len(best)):
+                gap = s.text[best[k - 1].end - s.start : best[k].start - s.start]
+                if re.fullmatch(r"\s*(?:,|and|et|&|,\s*and)\s*(?:in\s+|à\s+|dans\s+|de\s+|du\s+)?", gap) and all(
+                    best[k].match.id != o.match.id for o in out
+                ):
+                    out.append(best[k])
+                else:
+                    break
+            return out
         if top == 1 and len({p.match.country for p in best}) > 1:
             first = best[0]
             before = s.text[: first.start - s.start]

@@ -185,7 +185,13 @@ def _year_for(m: int, d: int | None, ref: date | None, year_ctx: int | None) -> 
         if recent is not None and timedelta(0) <= ref - recent <= timedelta(days=45):
             year = ref.year
     if ref and year == ref.year and (m, d or 1) > (ref.month, ref.day):
-        year -= 1  # "November 25" in a February message is last November
+        try:
+            ahead = date(year, m, d or 1) - ref
+        except ValueError:
+            ahead = timedelta(days=999)
+        if ahead > timedelta(days=31):
+            year -= 1  # "November 25" in a February message is last November; "Monday, March 17" in a
+            # March 14 alert is the coming Monday
     return year, False
 
 

@@ -90,7 +90,7 @@ _REGION_WORD = (
 # "X, dans le gouvernorat de Y", "X, point culminant du pays, dans la région de Y", "X (gouvernorat de Y)",
 # "X, in Y district", "X, a village in Y province"
 _LOCATED = re.compile(
-    rf"(?P<name>{_NAMEPAT})(?:,[^,.;()\n]{{0,40}})?(?:,\s*|\s+\()"
+    rf"(?P<name>{_NAMEPAT})(?:,[^,.;()\n]{{0,40}}?)?(?:,\s*|\s+\(|\s+(?=(?:dans|in)\s))"
     rf"(?:(?:dans|in)\s+(?:le|la|les|l['’]|the)?\s*)?(?:{_REGION_WORD}\s+(?:de\s+|du\s+|des\s+|d['’]|of\s+)?(?P<region>{_NAMEPAT})"
     rf"|(?P<region2>{_NAMEPAT})\s+{_REGION_WORD})"
 )
@@ -101,6 +101,10 @@ _CAPITAL = re.compile(
     r"\b(?:the|its|their|la|sa|leur)\s+(?:(?P<nat>[A-Z][a-z]+)\s+)?(?:capital|capitale)(?!\s+(?:punishment|flight|city of))"
     r"(?:\s+(?P<natfr>[a-zé]+(?:ienne|aise|aine|oise|ane|ine)))?\b"
     r"|\b(?:(?:the\s+)?(?:[A-Z][a-z]+|U\.?S\.?)\s+[Ee]mbassy|l['’]ambassade\s+(?:de\s+|d['’]|des\s+)[A-ZÉ][\w-]+)"
+)
+_DIVERTED = re.compile(
+    r"\b(?:diverted|rerouted|redirected|re-routed|déroutés?|détournés?|réorientés?|dérouté)\s+(?:\w+\s+)?"
+    r"(?:to|towards|vers|sur)\s+(?:[A-ZÀ-Þ][\w'’-]*(?:\s+|,\s*)|and\s+|et\s+|the\s+|l['’]|le\s+|la\s+)*$"
 )
 _QUARTER = re.compile(
     r"\b(?:quartiers?|neighbou?rhoods?|districts?|suburbs?|communes?|townships?|slums?|estates?|bidonvilles?|"
@@ -272,6 +276,8 @@ class Places(Component):
                 continue
             if m.start in initial and match.kind != "country" and doc.countries.get(match.country or "", 0) < 0.6:
                 continue
+            if _DIVERTED.search(doc.text, max(0, m.start - 50), m.start):
+                continue  # "flights were diverted to Lucknow and Delhi": where they went, not where it happened
             if doc.countries.get(match.country or "", 0) < 0.6 and _QUARTER.search(doc.text, max(0, m.start - 30), m.start):
                 continue  # "les quartiers de la Médina": a district of a town here, not Medina in Saudi Arabia
             if match.kind == "country" and (
