@@ -144,6 +144,15 @@ class Assemble(Component):
             group = [when] + [
                 d for d in dates if d is not when and len(d.value) == len(when.value) and _listed_together(s, when, d)
             ]
+            if category == "transport_disruption" and len(dates) > 1:
+                # "the airport, which had reopened in March, was closed on Tuesday": each closure or reopening
+                # with the date told next to it
+                for h in hits:
+                    if h[0] != category:
+                        continue
+                    near = min(dates, key=lambda d: min(abs(d.start - h[3]), abs(d.start - (h[3] + len(h[2])))))
+                    if all(near.value != g.value for g in group):
+                        group.append(near)
             made = []
             for w in sorted(group, key=lambda d: d.start):
                 made += self._records(doc, s, category, cue, w, w.rule, main, IncidentRecord, background)
@@ -188,7 +197,10 @@ class Assemble(Component):
         else:
             m = _BACKGROUND.search(s.text)
             if m:
-                span = (s.start + m.start(), s.end)
+                # to the end of that clause: "..., which had reopened in March after a closure of more than a
+                # year, were suspended on Tuesday" goes on with the main clause after the comma
+                stop = re.search(r"[,;]\s+(?:were|was|has|have|had|is|are|a|ont|avait|avaient|est|sont)\b", s.text[m.end():])
+                span = (s.start + m.start(), s.start + m.end() + stop.start() if stop else s.end)
         if span is None:
             return s_categories, None
         weighted = [
