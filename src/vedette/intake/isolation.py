@@ -20,6 +20,7 @@ from typing import Any
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
+_started: dict[int, list] = {}  # the worker processes of each pool, kept in case the pool forgets them
 _WORKERS = 2
 _START_TIMEOUT_S = 60.0  # a cold worker imports lxml and trafilatura before its first parse
 
@@ -52,6 +53,7 @@ def _get_pool() -> ProcessPoolExecutor:
             pool = ProcessPoolExecutor(max_workers=_WORKERS, mp_context=multiprocessing.get_context("spawn"))
             for f in [pool.submit(_warm) for _ in range(_WORKERS)]:
                 f.result(timeout=_START_TIMEOUT_S)
+            _started[id(pool)] = list((getattr(pool, "_processes", None) or {}).values())
             _pool = pool
         return _pool
 
@@ -61,9 +63,13 @@ def _discard(pool: ProcessPoolExecutor) -> None:
     with _lock:
         if _pool is pool:
             _pool = None
-    for proc in list(getattr(pool, "_processes", {}).values()):
+    procs = {p.pid: p for p in _started.pop(id(pool), [])}
+    procs.update({p.pid: p for p in list((getattr(pool, "_processes", None) or {}).values())})
+    for proc in procs.values():
         proc.kill()
     pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs.values():
+        proc.join(timeout=5)  # reap them: nothing of a killed parse is left running
 
 
 def run_isolated(fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
