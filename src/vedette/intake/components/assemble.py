@@ -283,6 +283,10 @@ class Assemble(Component):
             return []
         top = max(p.specificity for p in places)
         best = [p for p in places if p.specificity == top]
+        if top >= 3 and main and any(p.match.country == main for p in best):
+            # "Alors que le Premier ministre se trouve à Nairobi, les gangs attaquent ... de la capitale": the
+            # document's country first
+            best = [p for p in best if p.match.country == main]
         if top >= 4:
             seen, out = set(), []
             for k, p in enumerate(best):

@@ -39,6 +39,10 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("numeric-dm", re.compile(r"(?:(?<=\n)|^|(?<=\ble )|(?<=\bdu )|(?<=\bau )|(?<=\bon ))(?P<a>[0-3]?\d)/(?P<b>[01]?\d)(?![\d/])")),
     # "04.10.2024" (Swiss, German, French usage): always day first
     ("numeric-dotted", re.compile(r"(?<![\d.])(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?P<y>(?:19|20)\d\d)(?![\d.]\d)")),
+    # "du 5 au 8 février 2024", "5-8 February": the first day
+    ("day-range", re.compile(
+        rf"\b(?:du\s+|from\s+|between\s+)?{_D}\s*(?:au|à|-|–|to|and|et)\s*[0-3]?\d(?:er)?\s+(?P<m>{_M})\b(?:\.?,?\s+{_Y}\b)?", IC
+    )),
     ("day-month-year", re.compile(rf"\b{_D}\s+(?P<m>{_M})\.?,?\s+{_Y}\b", IC)),
     ("month-day-year", re.compile(rf"\b(?P<m>{_M})\.?\s+{_D},?\s+{_Y}\b", IC)),
     (
@@ -214,6 +218,15 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
         a, b, y = int(g["a"]), int(g["b"]), int(g["y"])
         d, mo = (a, b) if (lang == "fr" or a > 12) else (b, a)
         return (f"{y:04d}-{mo:02d}-{d:02d}", True, f"{rule}-{lang or 'en'}") if _valid(y, mo, d) else None
+    if rule == "day-range":
+        mo, d = MONTHS[g["m"].lower().rstrip(".")], int(g["d"])
+        if g.get("y"):
+            y = int(g["y"])
+            return (f"{y:04d}-{mo:02d}-{d:02d}", True, rule) if _valid(y, mo, d) else None
+        yr = _year_for(mo, d, ref, year_ctx)
+        if yr is None or not _valid(yr[0], mo, d):
+            return None
+        return (f"{yr[0]:04d}-{mo:02d}-{d:02d}", False, f"{rule}+year-from-context")
     if rule in ("day-month-year", "month-day-year"):
         y, mo, d = int(g["y"]), MONTHS[g["m"].lower().rstrip(".")], int(g["d"])
         return (f"{y:04d}-{mo:02d}-{d:02d}", True, rule) if _valid(y, mo, d) else None
@@ -272,6 +285,7 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
     return None
 
 
+_SINCE = re.compile(r"\b(?:since|depuis|ever since)\s+$", IC)
 _RELATIVE_RULES = ("dates.relative-day", "dates.weekday-before-document-date")
 _EVE = re.compile(
     r"\b(?:la veille|l['’]avant-veille|the day before|the previous day|the night before|le lendemain|the next day|"
@@ -358,6 +372,8 @@ class Dates(Component):
                 s.dates.sort(key=lambda d: d.start)
             opening = [d for d in s.dates if d.certain and d.start - s.start <= 25]
             passing = [d for d in s.dates if d.certain] if doc.published is None else opening
+            # "since October 2023" looks back: it does not move the running year of what follows
+            passing = [d for d in passing if not _SINCE.search(doc.text, max(s.start, d.start - 12), d.start)]
             # in a dated news story, a year told in passing ("the worst since those of August 2022") does not
             # move the running year; in an undated chronology any full date does
             days = [int(d.value[:4]) for d in passing if len(d.value) == 10]

@@ -115,6 +115,7 @@ _UPPER_WORD = re.compile(r"(?<![\w-])[A-ZÀ-Þ]{4,}(?:[ -][A-ZÀ-Þ]{2,}){0,2}(?
 _CAPWORD = re.compile(r"\b[A-ZÀ-Þ][\w-]+")
 _WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
 # French elision before a name ("d'Arbinda", "l'Ituri") when not inside a longer name ("Côte d'Ivoire")
+_POSSESSIVE = re.compile(r"(?<=[A-Za-zÀ-ÿ])['’]s\b")  # "Beirut's southern suburbs" names Beirut
 _ELISION = re.compile(r"\b(?:[dlDL]|qu|jusqu)['’](?=[A-ZÀ-Þ])")
 
 
@@ -133,7 +134,7 @@ def mention_text(text: str) -> str:
             return m.group(0)  # inside a name: "Côte d'Ivoire"
         return " " * len(m.group(0))
 
-    return _ELISION.sub(blank, text)
+    return _POSSESSIVE.sub(lambda m: " " * len(m.group(0)), _ELISION.sub(blank, text))
 
 
 _GENERIC_AIRPORT = re.compile(r"(?:International\s+)?Airports?|A[ée]roport(?:\s+international)?", re.IGNORECASE)
@@ -325,6 +326,8 @@ class Places(Component):
                 known = self.gaz.resolve(name)
                 if known is not None and known.kind in ("country", "admin1", "zone"):
                     continue  # a country or region the sentence names, kept out of it for a reason
+                if self.gaz.country_for_demonym(name.split()[0]):
+                    continue  # "a Kurdish party office": a people, not a place
                 rule = "document-city" if home.kind == "city" else "document-region"
                 s.places.append(PlaceRef(home, a, m.end("name"), name, f"places.unknown-local-name-in-{rule}"))
                 s.places.sort(key=lambda p: p.start)
