@@ -285,7 +285,7 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
     return None
 
 
-_SINCE = re.compile(r"\b(?:since|depuis|ever since)\s+$", IC)
+_SINCE = re.compile(r"\b(?:since|depuis|ever since)\s*$", IC)
 _RELATIVE_RULES = ("dates.relative-day", "dates.weekday-before-document-date")
 _EVE = re.compile(
     r"\b(?:la veille|l['’]avant-veille|the day before|the previous day|the night before|le lendemain|the next day|"
