@@ -505,7 +505,8 @@ _BETWEEN = re.compile(
 # a sentence that goes on about the incident just told: "the attacks bore the hallmarks of ...", "l'attaque a été ..."
 _BACK_REF = re.compile(
     r"\b(?:the|these|those|this|l['’]|les|cette|ces)\s*(?:attacks?|bombings?|blasts?|assault|raid|ambush|kidnappings?|"
-    r"abductions?|attaques?|attentats?|explosions?|enlèvements?|embuscade)\b",
+    r"abductions?|attaques?|attentats?|explosions?|enlèvements?|embuscade|attackers|assailants|gunmen|kidnappers|"
+    r"assaillants|ravisseurs|agresseurs)\b",
     re.IGNORECASE,
 )
 
