@@ -448,8 +448,8 @@ class Places(Component):
         the country meant (a demonym's, else the document's), when the sentence names no town."""
         main = max(doc.countries, key=doc.countries.get) if doc.countries else None
         for s in doc.sentences:
-            if any(p.specificity >= 3 for p in s.places):
-                continue
+            if any(p.specificity >= 3 and (p.match.country == main or main is None) for p in s.places):
+                continue  # (a foreign town does not stop it: "while the PM was in Nairobi, ... the capital")
             m = _CAPITAL.search(doc.text, s.start, s.end)
             if m is None or _TITLE_OF.search(doc.text, max(s.start, m.start() - 25), m.start()):
                 continue  # "alors maire de la capitale": a title, not where it happened
