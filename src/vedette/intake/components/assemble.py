@@ -172,9 +172,11 @@ class Assemble(Component):
     @staticmethod
     def _heading(s: Sentence) -> bool:
         """A title line: no closing punctuation, short, not a timestamped log entry; or set in capitals."""
-        letters = [c for c in s.text if c.isalpha()]
-        if len(letters) >= 12 and sum(c.isupper() for c in letters) >= 0.7 * len(letters):
-            return True  # "HAÏTI – CHRONOLOGIE DES VIOLENCES (JANVIER – AVRIL 2024)"
+        head = s.text[:24]
+        if head.upper() == head:  # cheap test first: most sentences have a lower-case letter early on
+            letters = [c for c in s.text if c.isalpha()]
+            if len(letters) >= 12 and sum(c.isupper() for c in letters) >= 0.7 * len(letters):
+                return True  # "HAÏTI – CHRONOLOGIE DES VIOLENCES (JANVIER – AVRIL 2024)"
         return (
             not re.search(r"[.!?\"”»)]$", s.text) and len(s.text.split()) <= 16 and not _LOG_STAMP.match(s.text)
         )

@@ -130,6 +130,15 @@ class Category(Component):
                 for c in chars if chars is not None else ["*"]:
                     table.setdefault(c, []).append(k)
             self.by_char[lang] = {c: sorted(set(ks) | set(table["*"])) for c, ks in table.items()}
+        # per starting letter, one expression that matches where any of its cues does: most word starts match
+        # none, and are then passed over with one test instead of one per cue
+        self.gate: dict[str, dict[str, re.Pattern[str]]] = {
+            lang: {
+                c: re.compile("|".join(f"(?:{self.cues[lang][k][1].pattern})" for k in ks), re.IGNORECASE)
+                for c, ks in table.items() if ks
+            }
+            for lang, table in self.by_char.items()
+        }
         self.nonevents = {
             lang: [(r[0], re.compile(r[1], re.IGNORECASE)) for r in rows(lang, "nonevents.tsv")]
             for lang in ("en", "fr")
@@ -147,9 +156,14 @@ class Category(Component):
         anywhere = by_char["*"]
         text = doc.text
         anchor = self.anchor[lang] if anywhere else _WORD_START
+        gates = self.gate[lang]
         for a in anchor.finditer(text):
             pos = a.start()
-            for k in by_char.get(text[pos].lower(), anywhere):
+            first = text[pos].lower()
+            gate = gates.get(first) if first in by_char else gates.get("*")
+            if gate is None or gate.match(text, pos) is None:
+                continue
+            for k in by_char.get(first, anywhere):
                 pat = cues[k][1]
                 if pos < last_end[k]:
                     continue
