@@ -49,7 +49,7 @@ _COMPASS = re.compile(
 # locative, found or not in the gazetteer
 _LOCAL_NAME = re.compile(
     r"\b(?:[Ii]n|[Aa]t|[Nn]ear|[Oo]utside|[Aa]round|[àÀ]|[Aa]u|[Aa]ux|[Dd]ans|[Pp]rès de|[Vv]ers|[Dd]u|[Dd]e|[Oo]f)\s+"
-    r"(?:the\s+|le\s+|la\s+|les\s+|l['’]|a\s+|an\s+)?"
+    r"(?:the\s+|le\s+|la\s+|les\s+|l['’])?"  # not "a"/"an": "of a Kurdish party office" names no place
     # "the foothill village of X", "du campus universitaire d'X", "le quartier populaire d'X"
     r"(?:(?:[a-zàâçéèêëîïôûù\-]+\s+){1,3}?(?:of\s+|de\s+|du\s+|d['’]))?"
     r"(?P<name>[A-ZÀ-Þ][\w'’\-]+(?:\s+(?:[A-ZÀ-Þ][\w'’\-]+|de|du|des|of))*)"
