@@ -44,7 +44,50 @@ _TRANSLIT = re.compile("[āēīōūĀĒĪŌŪḩḨţŢşŞḑḐẕẔḥḤṭ
 _GENERIC = {"eastern", "western", "northern", "southern", "central", "north", "south", "east", "west"}
 
 
-def english_admin1(name: str, aliases: list[str], countries: set[str], cities: set[str]) -> str:
+# countries where French is an official language: their ISO 3166-2 names are the French official ones
+_FRENCH_OFFICIAL = set(
+    "BE BF BI BJ CA CD CF CG CH CI CM DJ FR GA GN GQ HT KM LU MC MG ML NE RW SC SN TD TG VU".split()  # noqa: SIM905
+)
+_ENGLISH_GEO = {"Mount", "North", "South", "East", "West", "Red", "Upper", "Lower"}
+
+
+def _similar(a: str, b: str) -> float:
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, fold(a).replace("-", " "), fold(b).replace("-", " ")).ratio()
+
+
+def _english_spelling(name: str, aliases: list[str], countries: set[str], cc: str) -> str | None:
+    """The spelling English texts use when ISO keeps another transliteration of the same name.
+
+    Two or more aliases agreeing, once "The State of"/"... Region" is taken off, on a different but
+    similar spelling ("Amhara", "The State of Amhara" for ISO's "Amara"; "Deir ez-Zor" for "Dayr az Zawr").
+    """
+    bare = fold(name).replace("'", "")
+    for a in aliases:
+        a = a.replace("’", "'")
+        if a != name and ("'" in a or any(c in _FRENCH for c in a)) and fold(a).replace("'", "") == bare:
+            return a  # "Ville de Ndjamena" -> "Ville de N'Djaména": the same name, properly written
+    if cc in _FRENCH_OFFICIAL:
+        return None  # ISO's name is the official French one ("Atacora"), which texts in both languages use
+    votes: dict[str, int] = defaultdict(int)
+    for a in aliases:
+        if re.fullmatch(r"[A-Za-z][A-Za-z .'\-]*", a):
+            c = _SUFFIX.sub("", _PREFIX.sub("", a))
+            if fold(c) not in countries and c.lower() not in _GENERIC:
+                votes[c] += 1
+    best = max(votes.items(), key=lambda kv: kv[1], default=None)
+    if not best or best[1] < 2 or fold(best[0]) == fold(name) or _similar(best[0], name) < 0.6:
+        return None
+    if any(c in _FRENCH for c in name):
+        return None  # "Ngounié": a French spelling, which French and English texts alike use
+    a, b = (set(re.split(r"[\s'-]+", fold(x))) for x in (best[0], name))
+    if (a ^ b) <= _GENERIC | {"western", "eastern", "northern", "southern", "le", "la", "l"}:
+        return None  # "West Darfur"/"Western Darfur", "Le Kef"/"Kef": only a compass word or article apart
+    return best[0]
+
+
+def english_admin1(name: str, aliases: list[str], countries: set[str], cities: set[str], cc: str = "") -> str:
     """The name an English or French report would use for an admin-1 region.
 
     ISO 3166-2 names stay when they are written in Latin letters with at most French accents
@@ -53,8 +96,10 @@ def english_admin1(name: str, aliases: list[str], countries: set[str], cities: s
     an alias that is also a town's usual name ("Tripoli", "Beirut"), the name with its diacritics
     dropped ("Kabul", "Bamyan"), then any other plain alias.
     """
+    if "’" in name and not _TRANSLIT.search(name.replace("’", "")):
+        name = name.replace("’", "'")  # "Grande’Anse": a French apostrophe, not a transliteration mark
     if all((c.isascii() and (c.isalnum() or c in " -'.()/")) or c in _FRENCH for c in name):
-        return name
+        return _english_spelling(name, aliases, countries, cc) or name
     folded = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
     clean = folded if re.fullmatch(r"[A-Za-z][A-Za-z \-]*", folded) else None
     marked, bare = [], []
@@ -72,7 +117,13 @@ def english_admin1(name: str, aliases: list[str], countries: set[str], cities: s
     towns = [c for c in bare if fold(c) in cities]
     if not _TRANSLIT.search(name):  # "Goiás", "Skåne län": a Latin-script language's own spelling
         return marked[0] if marked else name
-    for choice in [*marked, *towns, clean, *bare]:
+    # an English descriptive name ("Mount Lebanon", "Red Sea") or the name without its Arabic article
+    # in its usual English spelling ("Al Minyā" -> "Minya", "Al Anbār" -> "Anbar")
+    described = [c for c in bare if set(c.split()) & _ENGLISH_GEO]
+    unarticled = []
+    if clean and (m := re.match(r"(?:A[lnrdtsz]|Ash|Adh|Ath)[ -](.+)", clean)):
+        unarticled = [c for c in bare if _similar(c, m.group(1)) >= 0.75]
+    for choice in [*marked, *towns, *described, *unarticled, clean, *bare]:
         if choice:
             return choice
     return name
@@ -152,7 +203,8 @@ def build(out: Path = OUT) -> None:
     for s in ranked:
         if s.geonames_code not in admin1:
             aliases = list(s.aliases or [])
-            shown = english_admin1(s.name, aliases, country_names, city_names[s.geonames_code.split(".")[0]])
+            cc = s.geonames_code.split(".")[0]
+            shown = english_admin1(s.name, aliases, country_names, city_names[cc], cc)
             admin1[s.geonames_code] = (shown, s.iso_code or "", [s.name, *aliases] if shown != s.name else aliases)
 
     # Cities
