@@ -320,3 +320,14 @@ def test_category_cues_first_characters_and_bucketed_pass_equals_naive_pass() ->
             naive += [(cat, m.group(0), m.start()) for m in pat.finditer(text)]
         assert got == sorted(naive) and len(got) >= 5
         assert all(isinstance(x[2], int) for x in got) and re.search("\\w", got[0][1])
+
+
+def test_n_days_later_counts_from_the_date_just_told() -> None:
+    text = ("On 4 May 2023, militants attacked a market in Garoua. Three days later, they ambushed a convoy near "
+            "Mokolo. A week later, troops retook the town. Two days after the vote, crowds gathered in Maroua.")
+    doc = extract_doc(text, "cm.txt")
+    assert [[d.value for d in s.dates] for s in doc.sentences[:3]] == [["2023-05-04"], ["2023-05-07"], ["2023-05-14"]]
+    assert not doc.sentences[3].dates  # after a named event: not counted from the date before
+    fr = extract_doc("Le 10 juin 2024, des hommes armés ont enlevé un maire à Kaya. Deux jours plus tôt, un poste "
+                     "avait été attaqué à Djibo.", "bf.txt", lang="fr")
+    assert [d.value for d in fr.sentences[1].dates] == ["2024-06-08"]

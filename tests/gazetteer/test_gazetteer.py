@@ -53,6 +53,18 @@ def test_find_mentions_skips_people_and_common_words() -> None:
     assert "Keita" not in found and "Monday" not in found and "Algiers" not in found
 
 
+def test_capitals_and_english_admin1_names() -> None:
+    gaz = get_gazetteer()
+    assert [c.name for c in gaz.capitals("BI")] == ["Gitega", "Bujumbura"]
+    assert gaz.capital("ML").name == "Bamako" and [c.name for c in gaz.capitals("ML")] == ["Bamako"]
+    # the spelling English texts use, not ISO's transliteration; French official names kept
+    shown = {(cc, name): gaz.resolve(name, ResolveContext(countries={cc: 1.0})).admin1 for cc, name in [
+        ("ET", "Gondar"), ("SY", "Deir ez-Zor"), ("LB", "Jounieh"), ("BJ", "Natitingou"), ("TD", "N'Djamena")]}
+    assert shown == {("ET", "Gondar"): "Amhara", ("SY", "Deir ez-Zor"): "Deir ez-Zor",
+                     ("LB", "Jounieh"): "Mount Lebanon", ("BJ", "Natitingou"): "Atacora",
+                     ("TD", "N'Djamena"): "Ville de N'Djaména"}
+
+
 def test_reverse_lookup() -> None:
     gaz = get_gazetteer()
     near = gaz.reverse(12.61, -7.98)

@@ -304,11 +304,17 @@ def build(out: Path = OUT) -> None:
             continue
         names.extend((fold(a), hit[0], 0) for a in alts.split("|") if a)
     # Capitals (GeoNames country info), so that "the capital" and "the French embassy" can be placed
-    db.execute("CREATE TABLE capitals (cc TEXT PRIMARY KEY, place INTEGER)")
+    db.execute("CREATE TABLE capitals (cc TEXT, place INTEGER, rank INTEGER, PRIMARY KEY (cc, rank))")
     for cc, info in gc.get_countries().items():
         hit = by_name.get((fold(info.get("capital") or ""), cc))
         if hit is not None:
-            db.execute("INSERT INTO capitals VALUES (?, ?)", (cc, hit[0]))
+            db.execute("INSERT INTO capitals VALUES (?, ?, 0)", (cc, hit[0]))
+    for rank, (cc, city) in enumerate(read_tsv("seats.tsv"), start=1):  # former and economic capitals
+        hit = by_name.get((fold(city), cc))
+        if hit is None:
+            print(f"seats.tsv: no city {city!r} in {cc}", file=sys.stderr)
+            continue
+        db.execute("INSERT INTO capitals VALUES (?, ?, ?)", (cc, hit[0], rank))
     db.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?)", places)
     db.executemany("INSERT OR IGNORE INTO names VALUES (?,?,?)", names)
     db.execute("CREATE INDEX ix_places_gid ON places(gid)")

@@ -481,11 +481,19 @@ class Gazetteer:
 
     def capital(self, cc: str) -> PlaceMatch | None:
         """The capital city of a country (ISO2), or None when unknown."""
+        found = self.capitals(cc)
+        return found[0] if found else None
+
+    def capitals(self, cc: str) -> list[PlaceMatch]:
+        """The capital first, then cities also called the capital (a former or economic one: data/seats.tsv)."""
         try:
-            rows = self._query("SELECT p.gid FROM capitals c JOIN places p ON p.id=c.place WHERE c.cc=?", (cc.upper(),))
+            rows = self._query(
+                "SELECT p.gid FROM capitals c JOIN places p ON p.id=c.place WHERE c.cc=? ORDER BY c.rank",
+                (cc.upper(),),
+            )
         except sqlite3.OperationalError:  # a gazetteer file built before capitals were recorded
-            return None
-        return self.get(rows[0][0]) if rows else None
+            return []
+        return [m for (gid,) in rows if (m := self.get(gid)) is not None]
 
     def country_for_demonym(self, word: str) -> str | None:
         if self._demonyms is None:

@@ -294,6 +294,25 @@ _EVE = re.compile(
     IC,
 )
 _EVE_SAME = re.compile(r"same|même|that|-là", IC)
+# "two days later", "trois jours plus tard", "a week later", "deux jours auparavant": counted from the date
+# told just before (not "two days after the vote": a span after a named event, which may lie anywhere)
+_DAYS_LATER = re.compile(
+    r"\b(?P<n>\d{1,2}|[a-zéèêû]+(?:[- ][a-zéèêû]+)?|a|an|une?)\s+(?P<unit>days?|jours?|weeks?|semaines?)\s+"
+    r"(?P<dir>later|afterwards|plus tard|après|earlier|before|auparavant|plus tôt)(?=\s*[,.;:]|\s+\w)",
+    IC,
+)
+
+
+def _days_step(m: re.Match[str]) -> int | None:
+    from vedette.intake.components.counts import to_int
+
+    word = m.group("n").lower()
+    n = 1 if word in ("a", "an", "un", "une") else to_int(word)
+    if not n or n > 30:
+        return None
+    if m.group("unit").lower().startswith(("week", "semaine")):
+        n *= 7
+    return -n if m.group("dir").lower() in ("earlier", "before", "auparavant", "plus tôt") else n
 # "a curfew until 7 a.m. on Wednesday, May 11", "prolongé jusqu'au 20 juin": when something ends, not happens
 _UNTIL = re.compile(r"\b(?:until|till|jusqu['’](?:au|à|en)|expir\w+ (?:on|le))\b[^;]{0,30}$", IC)
 _EVE_BACK = re.compile(r"veille|before|previous", IC)
@@ -335,6 +354,9 @@ class Dates(Component):
         eves: dict[int, list[re.Match[str]]] = {}
         for i, m in doc.matches(_EVE):
             eves.setdefault(i, []).append(m)
+        for i, m in doc.matches(_DAYS_LATER):
+            if _days_step(m) is not None and not re.match(r"\s+(?:the|l[ae']|les|son|sa)\b", doc.text[m.end():], IC):
+                eves.setdefault(i, []).append(m)
         last_day: date | None = doc.published  # "la veille" in a lede counts from the story's own date
         para, para_stamp, para_heading = -1, None, False
         for i, s in enumerate(doc.sentences):
@@ -365,7 +387,10 @@ class Dates(Component):
             s.dates = [d for d in s.dates if not _UNTIL.search(doc.text, max(s.start, d.start - 40), d.start)]
             if i in eves and last_day is not None and not any(len(d.value) == 10 for d in s.dates):
                 for m in eves[i]:  # "la veille", "the next day": a day from the date told just before
-                    step = 0 if _EVE_SAME.search(m.group(0)) else -1 if _EVE_BACK.search(m.group(0)) else 1
+                    if m.re is _DAYS_LATER:
+                        step = _days_step(m) or 0
+                    else:
+                        step = 0 if _EVE_SAME.search(m.group(0)) else -1 if _EVE_BACK.search(m.group(0)) else 1
                     day = last_day + timedelta(days=step)
                     s.dates.append(DateValue(day.isoformat(), m.start(), m.end(), m.group(0), False,
                                              "dates.day-relative-to-previous-date"))

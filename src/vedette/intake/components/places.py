@@ -455,10 +455,16 @@ class Places(Component):
                 continue  # "alors maire de la capitale": a title, not where it happened
             nat = m.group("nat") or m.group("natfr")
             cc = (self.gaz.country_for_demonym(nat) if nat else None) or main
-            city = self.gaz.capital(cc) if cc else None
+            city = self._capital_of(doc, cc) if cc else None
             if city is not None:
                 s.places.append(PlaceRef(city, m.start(), m.end(), m.group(0), "places.capital-of-the-country"))
                 s.places.sort(key=lambda p: p.start)
+
+    def _capital_of(self, doc: Doc, cc: str) -> PlaceMatch | None:
+        """The country's capital; where texts call two cities so (Gitega, Bujumbura), the one the document names."""
+        cities = self.gaz.capitals(cc)
+        named = {p.match.id for s in doc.sentences for p in s.places}
+        return next((c for c in cities if c.id in named), cities[0] if cities else None)
 
     def _home_city(self, doc: Doc, resolved: list, datelines: list) -> PlaceMatch | None:
         towns = [p for _, p in resolved if p is not None and p.kind in ("city", "admin1", "airport", "locality")]
