@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import date
 
 from vedette.intake.components.category import decide
+from vedette.intake.components.layout import _LOG_STAMP, section_headings
 from vedette.intake.pipeline import Component, DateValue, Doc, Sentence, component
 
 MIN_WEIGHT = 2.0
@@ -47,7 +48,6 @@ _LEAD_BACKGROUND = re.compile(
     r"^(?:Following|After|Since|Despite|Ahead of|Amid|In response to|Suite à|Après|Depuis|Malgré)\b[^,]{0,120},",
     re.IGNORECASE,
 )
-_LOG_STAMP = re.compile(r"^\s*\d{1,2}\s+\w+\s+(?:\d{4}\s+)?\d{1,2}[:h.]\d{2}")
 
 
 @component("assemble")
@@ -71,6 +71,8 @@ class Assemble(Component):
         prev_index = -1
         records: list[IncidentRecord] = []
         replaced: list[IncidentRecord] = []
+        heads = section_headings(doc.sentences)
+        section_day: DateValue | None = None  # the date of the log heading whose section this is
         for index, s in enumerate(doc.sentences):
             own = [d for d in s.dates if len(d.value) >= 7] or [
                 d for d in s.dates if d.start - s.start <= 12 and d.text[:3].lower() in _YEAR_EVENT
@@ -78,8 +80,10 @@ class Assemble(Component):
             if own and any(d.certain or len(d.value) == 10 for d in own):
                 last_dated = own[-1]
                 # a dated heading ("14/04 – 07h20 – ALERTE – Atacora") dates the paragraph under it
-                last_dated_para = s.paragraph + 1 if self._heading(s) else s.paragraph
-            if self._heading(s):
+                last_dated_para = s.paragraph + 1 if index in heads else s.paragraph
+            if index in heads:
+                # "14 June 2024 06:40 - MANDERA COUNTY - IED strike": its date holds for the section under it
+                section_day = next((d for d in own if len(d.value) == 10), None)
                 continue
             hits, background = self._weighted(s)
             decided = decide(hits)
@@ -129,6 +133,8 @@ class Assemble(Component):
                 # "Jeudi soir, le mouvement a gagné le centre-ville. À Analakely, des heurts ...": the day the
                 # paragraph has just told
                 when = DateValue(last_dated.value, s.start, s.start, "", False, "assemble.date-of-the-paragraph")
+            elif section_day is not None:
+                when = DateValue(section_day.value, s.start, s.start, "", False, "assemble.date-of-the-section")
             elif doc.published:
                 when = DateValue(doc.published.isoformat(), s.start, s.start, "", False, "assemble.document-date")
             elif log_mode and last_dated is not None:
@@ -168,18 +174,6 @@ class Assemble(Component):
             self._seat_of_power(r)
         doc.records = merge_records(records)
         return doc
-
-    @staticmethod
-    def _heading(s: Sentence) -> bool:
-        """A title line: no closing punctuation, short, not a timestamped log entry; or set in capitals."""
-        head = s.text[:24]
-        if head.upper() == head:  # cheap test first: most sentences have a lower-case letter early on
-            letters = [c for c in s.text if c.isalpha()]
-            if len(letters) >= 12 and sum(c.isupper() for c in letters) >= 0.7 * len(letters):
-                return True  # "HAÏTI – CHRONOLOGIE DES VIOLENCES (JANVIER – AVRIL 2024)"
-        return (
-            not re.search(r"[.!?\"”»)]$", s.text) and len(s.text.split()) <= 16 and not _LOG_STAMP.match(s.text)
-        )
 
     @staticmethod
     def _weighted(s: Sentence) -> tuple[list[tuple[str, float, str, int]], tuple[int, int] | None]:

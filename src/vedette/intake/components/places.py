@@ -304,6 +304,7 @@ class Places(Component):
         a whole country keeps such sentences at country level rather than move them to its capital.
         """
         self._lede(doc, resolved, datelines)
+        self._sections(doc)
         self._named_in_region(doc)
         self._capital(doc)
         self._the_region(doc, resolved)
@@ -459,6 +460,35 @@ class Places(Component):
             if city is not None:
                 s.places.append(PlaceRef(city, m.start(), m.end(), m.group(0), "places.capital-of-the-country"))
                 s.places.sort(key=lambda p: p.start)
+
+    @staticmethod
+    def _sections(doc: Doc) -> None:
+        """"2 October - Quetta", "14 June 2024 06:40 - MANDERA COUNTY - IED strike": a heading's town or
+        region places the paragraphs under it, up to the next heading, where they name nothing more specific
+        than a country ("on Sariab Road", "a dispensary at Liboi" the gazetteer lacks).
+
+        Only in a document built of such sections: two or more headings naming a place, or a dated one.
+        """
+        from vedette.intake.components.layout import section_headings
+
+        heads = {
+            i for i in section_headings(doc.sentences)
+            if any(d.start - doc.sentences[i].start <= 3 for d in doc.sentences[i].dates)
+        }  # headed by its date: "Location: Kampala; Kasese District" is a field of the message, not a section
+        if len(heads) < 2:
+            return
+        main = max(doc.countries, key=doc.countries.get) if doc.countries else None
+        here: PlaceRef | None = None
+        told = -1  # the paragraph where the section has named a place of its own: what follows there goes with it
+        for i, s in enumerate(doc.sentences):
+            if i in heads:
+                found = [p for p in s.places if p.specificity >= 3 and p.match.country in (main, None)]
+                here = max(found, key=lambda p: p.specificity) if found else None
+                continue
+            if any(p.specificity >= 3 for p in s.places):
+                told = s.paragraph
+            elif here is not None and told != s.paragraph:
+                s.places.append(PlaceRef(here.match, s.start, s.start, here.surface, "places.section-heading"))
 
     def _capital_of(self, doc: Doc, cc: str) -> PlaceMatch | None:
         """The country's capital; where texts call two cities so (Gitega, Bujumbura), the one the document names."""

@@ -1,0 +1,41 @@
+"""The layout of a report: title lines and the stamped headings of log entries, shared by places and assembly."""
+
+from __future__ import annotations
+
+import re
+
+from vedette.intake.pipeline import Sentence
+
+# "14 June 2024 06:40", "16/04 07h20": a log entry's stamp at the start of a line
+_LOG_STAMP = re.compile(r"^\s*\d{1,2}\s+\w+\s+(?:\d{4}\s+)?\d{1,2}[:h.]\d{2}")
+_CLOSED = re.compile(r"[.!?\"”»)]$")
+
+
+def is_heading(s: Sentence) -> bool:
+    """A title line: no closing punctuation, short, not a timestamped log entry; or set in capitals."""
+    head = s.text[:24]
+    if head.upper() == head:  # cheap test first: most sentences have a lower-case letter early on
+        letters = [c for c in s.text if c.isalpha()]
+        if len(letters) >= 12 and sum(c.isupper() for c in letters) >= 0.7 * len(letters):
+            return True  # "HAÏTI – CHRONOLOGIE DES VIOLENCES (JANVIER – AVRIL 2024)"
+    return not _CLOSED.search(s.text) and len(s.text.split()) <= 16 and not _LOG_STAMP.match(s.text)
+
+
+def section_headings(sentences: list[Sentence]) -> set[int]:
+    """Indices of heading lines: titles, and stamped lines that head a body of their own ("14 June 2024
+    06:40 - MANDERA COUNTY - IED strike on police vehicle" over the paragraph that tells it)."""
+    heads = set()
+    for i, s in enumerate(sentences):
+        if is_heading(s) or (
+            _LOG_STAMP.match(s.text)
+            and not _CLOSED.search(s.text)
+            and len(s.text.split()) <= 16
+            and i + 1 < len(sentences)
+            and sentences[i + 1].paragraph == s.paragraph + 1
+            and (i == 0 or sentences[i - 1].paragraph < s.paragraph)
+            and not _LOG_STAMP.match(sentences[i + 1].text)
+        ):
+            heads.add(i)
+    return heads
+
+
