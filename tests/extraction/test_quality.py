@@ -85,11 +85,11 @@ HELDOUT = HERE / "heldout"
 def test_quality_on_held_out_batches() -> None:
     """Documents written by colleagues who never read the extractor (heldout/README.md): the closest we have
     to the unseen documents the product will meet. First-run F1 was 0.495 (a), 0.428 (b), 0.424 (c), 0.605 (d,
-    written after a-c had been worked through); the rules were generalised against them since, so the bar guards
-    the gain rather than measures generality."""
+    written after a-c had been worked through), 0.615 (e), 0.576 (f); the rules were generalised against them since,
+    so the bar guards the gain rather than measures generality."""
     score = _scorer()
-    texts = sorted(HELDOUT.glob("[a-z]/*.txt"))
-    assert len(texts) >= 25
+    texts = sorted(t for t in HELDOUT.glob("[a-z]/*.txt") if t.with_suffix(".jsonl").exists())
+    assert len(texts) >= 39
     gold: list[dict] = []
     for t in texts:
         gold += [json.loads(line) for line in t.with_suffix(".jsonl").read_text(encoding="utf-8").splitlines() if line]
