@@ -331,3 +331,13 @@ def test_n_days_later_counts_from_the_date_just_told() -> None:
     fr = extract_doc("Le 10 juin 2024, des hommes armés ont enlevé un maire à Kaya. Deux jours plus tôt, un poste "
                      "avait été attaqué à Djibo.", "bf.txt", lang="fr")
     assert [d.value for d in fr.sentences[1].dates] == ["2024-06-08"]
+
+
+def test_announced_events_are_not_incidents_until_they_happen() -> None:
+    text = ("On Monday, March 10, students clashed with police in Sylhet. Opposition parties have called a "
+            "general strike for Thursday, March 13. Authorities announced a curfew in Sylhet on March 11.")
+    recs = extract_text(text, "bd.txt", published=date(2025, 3, 12))
+    assert sorted((r.date, r.category) for r in recs) == [("2025-03-10", "civil_unrest"), ("2025-03-11", "political")]
+    fr = extract_text("Samedi, des manifestants ont bloqué le centre de Goma. Un nouveau rassemblement est annoncé "
+                      "pour le samedi 17 février à Goma.", "cd.txt", published=date(2024, 2, 12), lang="fr")
+    assert [r.date for r in fr] == ["2024-02-10"]
