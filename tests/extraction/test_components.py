@@ -341,3 +341,14 @@ def test_announced_events_are_not_incidents_until_they_happen() -> None:
     fr = extract_text("Samedi, des manifestants ont bloqué le centre de Goma. Un nouveau rassemblement est annoncé "
                       "pour le samedi 17 février à Goma.", "cd.txt", published=date(2024, 2, 12), lang="fr")
     assert [r.date for r in fr] == ["2024-02-10"]
+
+
+def test_log_headings_in_capitals_place_and_date_their_entries() -> None:
+    text = ("JOURNAL DES ALERTES - CAMEROUN\n\n[14/04/2025 - 05:20] MAROUA (Diamaré)\n"
+            "Des hommes armés ont enlevé deux commerçants au quartier Domayo en fin de soirée.\n\n"
+            "[16/04/2025 - 07:30] MOKOLO (Mayo-Tsanaga)\n"
+            "Des moto-taximen manifestent au centre-ville contre l'insécurité.\n")
+    recs = extract_text(text, "cm.txt", lang="fr")
+    got = sorted((r.date, r.category, r.place, r.admin1) for r in recs)
+    assert got == [("2025-04-14", "kidnapping", "MAROUA", "Extrême-Nord"),
+                   ("2025-04-16", "civil_unrest", "MOKOLO", "Extrême-Nord")]

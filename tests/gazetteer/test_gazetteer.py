@@ -63,6 +63,10 @@ def test_capitals_and_english_admin1_names() -> None:
     assert shown == {("ET", "Gondar"): "Amhara", ("SY", "Deir ez-Zor"): "Deir ez-Zor",
                      ("LB", "Jounieh"): "Mount Lebanon", ("BJ", "Natitingou"): "Atacora",
                      ("TD", "N'Djamena"): "Ville de N'Djaména"}
+    # a French report writes the French name where it differs; English ones and unknown names pass through
+    assert gaz.admin1_name("CM", "Far North", "fr") == "Extrême-Nord"
+    assert gaz.admin1_name("DZ", "Algiers", "fr") == "Alger" and gaz.admin1_name("DZ", "Algiers", "en") == "Algiers"
+    assert gaz.admin1_name("ML", "Tombouctou", "fr") == "Tombouctou" and gaz.admin1_name("ML", None, "fr") is None
 
 
 def test_reverse_lookup() -> None:

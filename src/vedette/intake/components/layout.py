@@ -21,21 +21,24 @@ def is_heading(s: Sentence) -> bool:
     return not _CLOSED.search(s.text) and len(s.text.split()) <= 16 and not _LOG_STAMP.match(s.text)
 
 
+def starts_dated(s: Sentence) -> bool:
+    """Opens with its date: "14 June 2024 06:40 - ...", "[14/04/2025 - 05:20] KOLOFATA", "2 October - Quetta"."""
+    return bool(_LOG_STAMP.match(s.text)) or any(d.start - s.start <= 3 for d in s.dates)
+
+
 def section_headings(sentences: list[Sentence]) -> set[int]:
-    """Indices of heading lines: titles, and stamped lines that head a body of their own ("14 June 2024
+    """Indices of heading lines: titles, and dated lines that head a body of their own ("14 June 2024
     06:40 - MANDERA COUNTY - IED strike on police vehicle" over the paragraph that tells it)."""
     heads = set()
     for i, s in enumerate(sentences):
         if is_heading(s) or (
-            _LOG_STAMP.match(s.text)
-            and not _CLOSED.search(s.text)
-            and len(s.text.split()) <= 16
+            len(s.text.split()) <= 16
+            and not re.search(r"[.!?]$", s.text)
             and i + 1 < len(sentences)
             and sentences[i + 1].paragraph == s.paragraph + 1
             and (i == 0 or sentences[i - 1].paragraph < s.paragraph)
-            and not _LOG_STAMP.match(sentences[i + 1].text)
+            and starts_dated(s)
+            and not starts_dated(sentences[i + 1])
         ):
             heads.add(i)
     return heads
-
-
