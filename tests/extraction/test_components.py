@@ -352,3 +352,17 @@ def test_log_headings_in_capitals_place_and_date_their_entries() -> None:
     got = sorted((r.date, r.category, r.place, r.admin1) for r in recs)
     assert got == [("2025-04-14", "kidnapping", "MAROUA", "Extrême-Nord"),
                    ("2025-04-16", "civil_unrest", "MOKOLO", "Extrême-Nord")]
+
+
+def test_a_foreign_town_counts_when_its_sentence_names_its_country() -> None:
+    text = ("Le groupe est né en Algérie, où il a frappé Alger, Oran, Constantine et Blida à maintes reprises. "
+            "En 2011, il a multiplié les attentats à Alger et à Tizi Ouzou. "
+            "Le 3 mai 2012, ses hommes ont enlevé quatre ingénieurs à Maradi, dans le sud du Niger. "
+            "Le lendemain, des hommes armés du groupe ont attaqué un hôtel à Kayes, dans l'ouest du Mali, tuant neuf "
+            "personnes.")
+    recs = extract_text(text, "dz.txt", lang="fr")
+    places = {(r.date, r.place, r.country) for r in recs}
+    assert ("2012-05-03", "Maradi", "NE") in places and ("2012-05-04", "Kayes", "ML") in places
+    en = extract_text("On 4 May 2012, militants attacked a base near Kandahar, Afghanistan. The following day, gunmen "
+                      "stormed a hotel in Peshawar, in north-western Pakistan, killing 9 people.", "af.txt")
+    assert ("2012-05-05", "Peshawar", "PK") in {(r.date, r.place, r.country) for r in en}

@@ -25,8 +25,10 @@ from vedette.intake.pipeline import Component, DateValue, Doc, Sentence, compone
 
 MIN_WEIGHT = 2.0
 _BACKGROUND = re.compile(
-    r"(?<=\w)[,;]?\s+(?:after|following|in response to|après|à la suite de|suite à)\s", re.IGNORECASE
-)
+    r"(?<=\w)[,;]?\s+(?:after|following|in response to|après|à la suite de|suite à)\s"
+    r"(?!(?:days?|morning|night|evening|afternoon|weeks?|weekend|months?|years?|midnight|dark|dawn|nightfall)\b)",
+    re.IGNORECASE,
+)  # not "the following day", "after midnight": a time, not a clause the event is measured against
 _ATTACK = re.compile(
     r"\b(?:attack\w*|ambush\w*|killed|killing|bomb\w*|stormed|opened fire|attaqu\w*|tu[ée]\w*|"
     r"embuscade|attentat\w*)\b",
@@ -289,7 +291,7 @@ class Assemble(Component):
             return []
         top = max(p.specificity for p in places)
         best = [p for p in places if p.specificity == top]
-        if top >= 3 and main and any(p.match.country == main for p in best):
+        if top >= 2 and main and any(p.match.country == main for p in best):
             # "Alors que le Premier ministre se trouve à Nairobi, les gangs attaquent ... de la capitale": the
             # document's country first
             best = [p for p in best if p.match.country == main]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 from vedette.gazetteer import Mention, PlaceMatch, ResolveContext, get_gazetteer
@@ -258,6 +259,14 @@ class Places(Component):
         ctx.admin1 = {p.admin1 for _, p in first if p is not None and p.kind == "admin1" and p.admin1}
         ctx.near = [(p.lat, p.lon) for _, p in first if p is not None and p.kind in ("city", "admin1")][:20]
 
+        # the countries each sentence names, itself or through a zone ("Arlit, dans le nord du Niger",
+        # "Grand-Bassam, en Côte d'Ivoire"): a town of such a country is believed however small a part that
+        # country plays in the whole document
+        starts = [x.start for x in doc.sentences]
+        told: dict[int, set[str]] = defaultdict(set)
+        for m, p in first:
+            if p is not None and p.kind in ("country", "zone") and p.country:
+                told[bisect_right(starts, m.start) - 1].add(p.country)
         by_sentence = iter(doc.sentences)
         sent = next(by_sentence, None)
         for m, _ in first:
@@ -273,7 +282,7 @@ class Places(Component):
             named_country = _COUNTRY_AFTER.match(doc.text, m.end)
             if not self._plausible(match, doc) and not (
                 named_country and match.country and self._same_country(named_country.group(1), match.country)
-            ):
+            ) and not (match.country and match.country in told[bisect_right(starts, m.start) - 1]):
                 continue
             if m.start in initial and match.kind != "country" and doc.countries.get(match.country or "", 0) < 0.6:
                 continue
