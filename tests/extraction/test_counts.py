@@ -105,8 +105,8 @@ OWN = [
     # ordinal survivor
     ("Three hikers were shot dead; a fourth survived his injuries.", {K: 3, W: 1}),
     # negatives: dates, times, ages, distances, years, shares, things, vague amounts, arrests
-    ("On 12 March gunmen killed the village chief.", {}),
-    ("Le 3 avril, des hommes armés ont tué le maire.", {}),
+    ("On 12 March gunmen killed the village chief.", {K: 1}),  # one person named by a role counts (gold: "killing Droukdel" is 1)
+    ("Le 3 avril, des hommes armés ont tué le maire.", {K: 1}),
     ("The convoy was hit at 6.30 p.m. and the driver was killed.", {}),
     ("Vers 21 h, des tirs ont blessé des passants.", {}),
     ("A 17-year-old was among those killed.", {}),
@@ -118,7 +118,8 @@ OWN = [
     ("Three villages were torched and an unknown number of residents killed.", {}),
     ("Nobody was hurt in the blast.", {}),
     ("Aucun blessé n'a été signalé.", {}),
-    ("In 2015 attackers killed the governor.", {}),
+    ("In 2015 attackers killed the governor.", {K: 1}),
+    ("In 2015 attackers killed the soldiers.", {}),
     ("Some 40 percent of the wounded were children.", {}),
     ("Residents said a bomb exploded and four people were killed.", {K: 4}),
     ("In a raid on the camp, two fighters were killed.", {K: 2}),
@@ -134,7 +135,7 @@ OWN = [
 
 # passives against actives, lists against clauses, nouns that look like verbs
 HARDER = [
-    ("A car bomb killed the governor and his driver.", {}),
+    ("A car bomb killed the governor and his driver.", {K: 2}),
     ("An airstrike killed.", {}),
     ("After a gunfight soldiers were killed.", {}),
     ("Members of his family were killed.", {}),
@@ -221,6 +222,17 @@ HARDER = [
     ("Over 100 people have been injured since the protests began.", {W: 100}),
     ("The protests, in which 12 people died, continued.", {K: 12}),
     ("Environ 200 manifestants ont été blessés, dont 30 grièvement.", {W: 200}),
+    # a complement between the count and its verb; one named person and others; a named victim, passive
+    ("Trois agents d'une ONG locale de santé ont été enlevés jeudi.", {H: 3}),
+    ("Two employees of a local water charity were abducted on Sunday.", {H: 2}),
+    ("A car bomb killed the district governor, Ahmad Wali, and three others near Herat.", {K: 4}),
+    ("L'explosion a tué le préfet et au moins deux autres personnes.", {K: 3}),
+    ("The blast killed the mayor and two bodyguards.", {K: 3}),
+    ("Al-Tilemsi was killed in a French raid in December 2014.", {K: 1}),
+    ("Le chef du groupe, Moussa Diallo, a été abattu par l'armée.", {K: 1}),
+    ("He was killed in 2019.", {}),
+    ("One police officer sustained shrapnel wounds; no passengers were hurt.", {W: 1}),
+    ("Two men died at the scene and a passer-by was hospitalised.", {K: 2, W: 1}),
 ]
 
 

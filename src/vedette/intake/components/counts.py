@@ -129,6 +129,8 @@ class _Lexicon:
         self.aux = self.passive | self.active
         self.qual = frozenset(words.get("qual", ()))
         self.aside = frozenset(words.get("aside", ()))
+        self.role = frozenset(words.get("role", ()))
+        self.role_len = max((len(t) for t in self.role), default=1)
         self.aside_first = frozenset(t[0] for t in self.aside)
         self.qual_len = max((len(t) for t in self.qual), default=1)
         self.aside_len = max((len(t) for t in self.aside), default=1)
@@ -302,6 +304,10 @@ def _item_left(toks: list[Tok], j: int, lx: _Lexicon, adjacent: bool) -> Item | 
         low = t.low
         if t.kind == "N" and _is_count(toks, k, lx):
             break
+        if low in lx.article and nouns and k > 0 and toks[k - 1].low in ("of", "de", "d'", "du", "des"):
+            nouns.append(k)  # "deux employés d'une ONG locale": the article of a complement, not of the item
+            k -= 1
+            continue
         if low in lx.article or low in lx.poss:
             if nouns or (adjacent and low in lx.article and k == j):
                 break
@@ -317,7 +323,7 @@ def _item_left(toks: list[Tok], j: int, lx: _Lexicon, adjacent: bool) -> Item | 
         if low in lx.aside_first and _phrase_at(toks, k, lx.aside, lx.aside_len):
             return None
         nouns.append(k)
-        if len(nouns) > 7:
+        if len(nouns) > 9:
             return None
         k -= 1
     if k < 0:
@@ -356,6 +362,12 @@ def _item_left(toks: list[Tok], j: int, lx: _Lexicon, adjacent: bool) -> Item | 
 def _item_right(toks: list[Tok], j: int, lx: _Lexicon) -> Item | str | None:
     """The list item starting at token ``j``: [qualifier] [determiner] count."""
     n = len(toks)
+    if toks[j].low in _DEFINITE and j + 1 < n:
+        # "the mayor", "le préfet": one person named by a role (a singular role: "the soldiers" is no count)
+        r = _phrase_at(toks, j + 1, lx.role, lx.role_len)
+        if r and not (j + 1 + r < n and toks[j + 1 + r].low in ("of", "de", "du", "des", "d'") and r == 1
+                      and toks[j + 1].low in ("head", "chef", "chief", "leader")):
+            return Item(1, j, j, j + r, "article")
     k = j
     while k < n:
         q = _phrase_at(toks, k, lx.qual, lx.qual_len)
@@ -391,6 +403,7 @@ def _item_right(toks: list[Tok], j: int, lx: _Lexicon) -> Item | str | None:
     return None
 
 
+_DEFINITE = frozenset({"the", "le", "la", "l'"})
 _PUNCT_STOP = frozenset({",", "(", "—", "–", ";", ":"})
 
 
@@ -590,6 +603,24 @@ _NAMED = re.compile(
     r"(?!\s+(?!(?:in|on|at|and|et|à|au|en|dans|near|près|by|par|who|qui|during|lors|last|with|avec|after|"
     r"après|while|when|de|du|of|for|pour|the|le|la|les|a|an|un|une)\b)[a-zà-ÿ])"
 )
+# "Wuhayshi was killed in a drone strike", "Droukdel a été tué": a named person, one death
+_NAMED_PASSIVE = re.compile(
+    r"(?:^|[,;:]\s+|\b(?:and|et|leader|chef|commander|commandant|emir|émir)\s+)"
+    r"(?P<name>[A-Z][a-zà-ÿ]+(?:[\s\-](?:ag|ould|ben|bin|al|el|[A-Z][a-zà-ÿ]+)){0,3}),?\s+"
+    r"(?:was|had been|has been|a été|avait été|aurait été)\s+(?:reportedly\s+)?(?:killed|assassinated|shot dead|"
+    r"tué|abattu|assassiné)\b"
+)
+_NOT_NAMES = frozenset(["the", "he", "she", "it", "this", "that", "il", "elle", "ce", "cela", "le", "la", "un", "une", "a"])
+# "killed the governor, X, and two others", "tuant le ministre et au moins quatre autres personnes": one more
+_OTHERS = re.compile(
+    r"\b(?P<verb>killed|killing|wounded|wounding|injured|injuring|abducted|kidnapped|tuant|tué|blessant|blessé|"
+    r"enlevé|enlevant)\s+(?P<obj>(?:the|a|an|le|la|l'|un|une|son|sa|its|his|their)\b[^;.\d]{2,90}?),?\s+"
+    r"(?:and|et)\s+(?:at least\s+|au moins\s+)?(?P<n>[\w-]+)\s+(?:others?|other (?:people|persons|civilians)|"
+    r"autres?)\b",
+    re.IGNORECASE,
+)
+_OTHERS_FIELD = {"kill": "killed", "tu": "killed", "wound": "injured", "injur": "injured", "bless": "injured",
+                 "abduct": "hostages_or_kidnapped", "kidnap": "hostages_or_kidnapped", "enlev": "hostages_or_kidnapped"}
 _CLOCK = re.compile(r"(?<![\d.,])\d{1,2}(?:[.:]\d\d)?\s*[ap]\.?m\b\.?", re.IGNORECASE)
 
 
@@ -646,6 +677,15 @@ def find_counts(s: Sentence) -> dict[str, tuple[int, int, int, str]]:
             if total < 2 or not any(_title(x) for x in span):
                 continue
         out[verb.field] = (total, s.start + t.start, s.start + toks[last].end, "counts.verb-then-list")
+    for m in _OTHERS.finditer(text):
+        field = next(f for stem, f in _OTHERS_FIELD.items() if m.group("verb").lower().startswith(stem))
+        n = to_int(m.group("n"))
+        if field not in out and n and not re.search(r"\b(?:and|et)\b", m.group("obj")):
+            out[field] = (n + 1, s.start + m.start(), s.start + m.end(), "counts.one-and-others")
+    if "killed" not in out:
+        m = _NAMED_PASSIVE.search(text)
+        if m and m.group("name").split()[0].lower() not in _NOT_NAMES:
+            out["killed"] = (1, s.start + m.start("name"), s.start + m.end(), "counts.named-person-passive")
     if "killed" not in out:
         m = _NAMED.search(text)
         if m and m.group("name").lower() not in lx.months and m.group("name").lower() not in lx.weekdays:
