@@ -100,7 +100,7 @@ def _squash(name: str) -> str:
 
 def _one_letter_dropped(a: str, b: str) -> bool:
     """"Littoral" -> "Litoral": a slip in a translation file, not another name."""
-    return len(b) == len(a) - 1 and any(a[:i] + a[i + 1 :] == b for i in range(len(a)))
+    return len(a) >= 6 and len(b) == len(a) - 1 and any(a[:i] + a[i + 1 :] == b for i in range(len(a)))
 
 
 def french_admin1(name: str, iso: str | None, aliases: list[str], cc: str, fr) -> str | None:  # noqa: ANN001
@@ -108,7 +108,10 @@ def french_admin1(name: str, iso: str | None, aliases: list[str], cc: str, fr) -
     ISO's French translation ("Far North" -> "Extrême-Nord"), ISO's own name where ISO writes the country's
     regions in French ("Alger"), a French alias ("Région du Ouaddaï" -> "Ouaddaï")."""
     translated = fr.gettext(name)
-    if _squash(translated) != _squash(name):  # not merely ISO's name with its accents dropped ("Al Qahirah")
+    english = bool(set(re.split(r"[\s-]+", name.lower())) & (_GENERIC | {"far", "upper", "lower"}))
+    if _squash(translated) != _squash(name) and (cc not in _FRENCH_OFFICIAL or english):
+        # not merely ISO's name with its accents dropped ("Al Qahirah"), nor an old spelling of a name a
+        # French-speaking country writes its own way ("Agadez", not "Agadès"); Cameroon's "Far North" is English
         return translated
     if cc in _FRENCH_ISO and not _TRANSLIT.search(name):
         return name.replace("’", "'")
