@@ -90,7 +90,8 @@ class Assemble(Component):
             hits, background = self._weighted(s)
             decided = decide(hits)
             same_para = prev is not None and prev[0].paragraph == s.paragraph and bool(prev[1])
-            if decided is not None and decided[2] < MIN_WEIGHT and _armed_actor_on_a_day(s, own, doc.published is not None):
+            dated = own or ([section_day] if section_day is not None else [])  # a log entry's day counts too
+            if decided is not None and decided[2] < MIN_WEIGHT and _armed_actor_on_a_day(s, dated, doc.published is not None):
                 decided = (decided[0], decided[1], MIN_WEIGHT)  # "On 3 May 2021, French troops captured X"
             if decided is None or decided[2] < MIN_WEIGHT:
                 follows = prev is not None and bool(prev[1]) and prev_index == index - 1

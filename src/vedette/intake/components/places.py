@@ -488,16 +488,23 @@ class Places(Component):
             return
         main = max(doc.countries, key=doc.countries.get) if doc.countries else None
         here: PlaceRef | None = None
-        told = -1  # the paragraph where the section has named a place of its own: what follows there goes with it
+        told: tuple[int, PlaceRef] | None = None  # the last place the section's paragraph has named itself
         for i, s in enumerate(doc.sentences):
             if i in heads:
                 found = [p for p in s.places if p.specificity >= 3 and p.match.country in (main, None)]
-                here = max(found, key=lambda p: p.specificity) if found else None
+                here, told = (max(found, key=lambda p: p.specificity) if found else None), None
                 continue
-            if any(p.specificity >= 3 for p in s.places):
-                told = s.paragraph
-            elif here is not None and told != s.paragraph:
-                s.places.append(PlaceRef(here.match, s.start, s.start, here.surface, "places.section-heading"))
+            own = [p for p in s.places if p.specificity >= 3]
+            if own:
+                told = (s.paragraph, own[-1])
+            elif here is not None:
+                # the paragraph's own town ("... on the outskirts of Turbat. Four FC personnel were killed"),
+                # else the heading's
+                if told is not None and told[0] == s.paragraph:
+                    p, rule = told[1], "places.town-of-the-paragraph"
+                else:
+                    p, rule = here, "places.section-heading"
+                s.places.append(PlaceRef(p.match, s.start, s.start, p.surface, rule))
 
     def _capital_of(self, doc: Doc, cc: str) -> PlaceMatch | None:
         """The country's capital; where texts call two cities so (Gitega, Bujumbura), the one the document names."""
