@@ -366,3 +366,10 @@ def test_a_foreign_town_counts_when_its_sentence_names_its_country() -> None:
     en = extract_text("On 4 May 2012, militants attacked a base near Kandahar, Afghanistan. The following day, gunmen "
                       "stormed a hotel in Peshawar, in north-western Pakistan, killing 9 people.", "af.txt")
     assert ("2012-05-05", "Peshawar", "PK") in {(r.date, r.place, r.country) for r in en}
+
+
+def test_possessive_owner_and_destinations_place_the_event() -> None:
+    text = ("On 3 March 2023, gunmen abducted four aid workers, three Yemenis and one foreigner, in Abyan's Mudiyah "
+            "district as they drove back to Aden.")
+    recs = extract_text(text, "ye.txt")
+    assert [(r.admin1, r.country, r.hostages_or_kidnapped) for r in recs] == [("Abyan", "YE", 4)]

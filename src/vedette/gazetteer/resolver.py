@@ -811,6 +811,14 @@ class Gazetteer:
         ):
             for pat in patterns:
                 for m in pat.finditer(text):
+                    owner = re.match(r"([^'’]+)['’]s\s", m.group("base"))
+                    if owner and fold(owner.group(1)) in keys and free(m.start("base"), m.end()):
+                        # "Abyan's Mudiyah district": the district is not known, the region that has it is
+                        a = m.start("base")
+                        found.append(Mention(a, a + len(owner.group(1)), owner.group(1), frozenset({"name"}),
+                                             owner.group(1)))
+                        taken.append((a, m.end()))
+                        continue
                     base = _trim_base(m.group("base"), keys, stop)
                     if not base or not free(m.start(), m.end()):
                         continue
@@ -825,6 +833,8 @@ class Gazetteer:
                 hit = None
                 for j in range(min(len(toks), i + 5), i, -1):
                     a, b = toks[i][0], toks[j - 1][1]
+                    if text[b - 2 : b] in ("'s", "’s"):
+                        b -= 2  # "Abyan's Mudiyah district", "Kabul's airport": the possessive is no part of it
                     surface = text[a:b]
                     key = fold(surface)
                     single = j - i == 1

@@ -403,6 +403,11 @@ def _item_right(toks: list[Tok], j: int, lx: _Lexicon) -> Item | str | None:
     return None
 
 
+# nouns for a whole group that the rest of a list may break down ("five staff members, four Yemenis and one ...")
+_COLLECTIVE = frozenset(
+    "people persons staff members workers employees civilians passengers personnes employés agents membres "
+    "travailleurs humanitaires civils passagers".split()
+)
 _DEFINITE = frozenset({"the", "le", "la", "l'"})
 _PUNCT_STOP = frozenset({",", "(", "—", "–", ";", ":"})
 
@@ -672,6 +677,9 @@ def find_counts(s: Sentence) -> dict[str, tuple[int, int, int, str]]:
         if not res or not res[0]:
             continue
         total, last, items = res
+        head = {x.low for x in toks[items[0].count + 1 : items[1].start]} if len(items) >= 3 else set()
+        if head & _COLLECTIVE and items[0].value == sum(it.value for it in items[1:]):
+            total = items[0].value  # "five UN staff, four Yemenis and one foreign national": the five, broken down
         if verb.foreign:
             span = [x for it in items for x in toks[it.count + 1 : it.end + 1]]
             if total < 2 or not any(_title(x) for x in span):

@@ -104,9 +104,12 @@ _CAPITAL = re.compile(
     r"|\b(?:(?:the\s+)?(?:[A-Z][a-z]+|U\.?S\.?)\s+[Ee]mbassy|l['’]ambassade\s+(?:de\s+|d['’]|des\s+)[A-ZÉ][\w-]+)"
 )
 _DIVERTED = re.compile(
-    r"\b(?:diverted|rerouted|redirected|re-routed|déroutés?|détournés?|réorientés?|dérouté)\s+(?:\w+\s+)?"
-    r"(?:to|towards|vers|sur)\s+(?:[A-ZÀ-Þ][\w'’-]*(?:\s+|,\s*)|and\s+|et\s+|the\s+|l['’]|le\s+|la\s+)*$"
-)
+    r"\b(?:(?:diverted|rerouted|redirected|re-routed|déroutés?|détournés?|réorientés?|dérouté)\s+(?:\w+\s+)?"
+    r"(?:to|towards|vers|sur)|(?:drove|driving|headed|heading|travell?ing) (?:back )?to|"
+    r"on (?:the|their|his|her) way (?:back )?to|en route to|bound for|de retour (?:à|vers)|(?:rentraient|rentrait|"
+    r"retournaient|se rendaient|se rendait) (?:à|vers|au|en))\s+"
+    r"(?:[A-ZÀ-Þ][\w'’-]*(?:\s+|,\s*)|and\s+|et\s+|the\s+|l['’]|le\s+|la\s+)*$"
+)  # where they were going, not where it happened
 _QUARTER = re.compile(
     r"\b(?:quartiers?|neighbou?rhoods?|districts?|suburbs?|communes?|townships?|slums?|estates?|bidonvilles?|"
     r"banlieues?)\s+(?:of\s+|de\s+|du\s+|des\s+|d['’])?(?:la\s+|le\s+|l['’]|the\s+)?$",
@@ -135,7 +138,8 @@ def mention_text(text: str) -> str:
             return m.group(0)  # inside a name: "Côte d'Ivoire"
         return " " * len(m.group(0))
 
-    return _POSSESSIVE.sub(lambda m: " " * len(m.group(0)), _ELISION.sub(blank, text))
+    # "Abyan's Mudiyah district": a stop after the owner, so that it is not read as one name with what it owns
+    return _POSSESSIVE.sub(lambda m: ";" + " " * (len(m.group(0)) - 1), _ELISION.sub(blank, text))
 
 
 _GENERIC_AIRPORT = re.compile(r"(?:International\s+)?Airports?|A[ée]roport(?:\s+international)?", re.IGNORECASE)
