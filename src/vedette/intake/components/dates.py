@@ -199,6 +199,22 @@ def _year_for(m: int, d: int | None, ref: date | None, year_ctx: int | None) -> 
     return year, False
 
 
+_WD_BEFORE = re.compile(rf"\b(?P<wd>{_WD})\s*,?\s*(?:le\s+|the\s+)?$", re.IGNORECASE)
+
+
+def _year_of_weekday(m: re.Match[str], mo: int, d: int, year: int) -> int:
+    """"Lundi 3 mars", "Monday, March 3": of the years around the running one, the one where that day is
+    that weekday (a chronology's running year may be last year's, taken from its background)."""
+    w = _WD_BEFORE.search(m.string, max(0, m.start() - 14), m.start())
+    if w is None or w.group("wd").lower() not in WEEKDAYS:
+        return year
+    want = WEEKDAYS[w.group("wd").lower()]
+    for y in (year, year + 1, year - 1):
+        if _valid(y, mo, d) and date(y, mo, d).weekday() == want:
+            return y
+    return year
+
+
 def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year_ctx: int | None):  # noqa: ANN202, C901
     g = m.groupdict()
     if rule == "iso":
@@ -241,7 +257,8 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
         yr = _year_for(mo, d, ref, year_ctx)
         if yr is None or not _valid(yr[0], mo, d):
             return None
-        return (f"{yr[0]:04d}-{mo:02d}-{d:02d}", False, f"{rule}+year-from-context")
+        y = _year_of_weekday(m, mo, d, yr[0])
+        return (f"{y:04d}-{mo:02d}-{d:02d}", False, f"{rule}+year-from-context")
     if rule == "year":
         return (g["y"], True, rule)
     if rule == "month-alone":
