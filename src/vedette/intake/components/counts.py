@@ -405,8 +405,7 @@ def _item_right(toks: list[Tok], j: int, lx: _Lexicon) -> Item | str | None:
 
 # nouns for a whole group that the rest of a list may break down ("five staff members, four Yemenis and one ...")
 _COLLECTIVE = frozenset(
-    "people persons staff members workers employees civilians passengers personnes employés agents membres "
-    "travailleurs humanitaires civils passagers".split()
+    ["people", "persons", "staff", "members", "workers", "employees", "civilians", "passengers", "personnes", "employés", "agents", "membres", "travailleurs", "humanitaires", "civils", "passagers"]
 )
 _DEFINITE = frozenset({"the", "le", "la", "l'"})
 _PUNCT_STOP = frozenset({",", "(", "—", "–", ";", ":"})
