@@ -47,7 +47,8 @@ _SEAT_OF_POWER = re.compile(
 )
 _LOCATIVE_LIST = re.compile(r"\b(?:in|across|throughout|into|inside|within|near|dans|au|en|aux|vers)\s+(?:the\s+)?$", re.IGNORECASE)
 _LEAD_BACKGROUND = re.compile(
-    r"^(?:Following|After|Since|Despite|Ahead of|Amid|In response to|Suite à|Après|Depuis|Malgré)\b[^,]{0,120},",
+    r"^(?:Following|After|Since|Despite|Ahead of|Amid|In response to|In the wake of|Suite à|Après|Depuis|Malgré|"
+    r"[ÀA] la suite d[eu']|Au lendemain d[eu']|Dans la foulée d[eu']|En réaction à|En marge d[eu'])\b[^,]{0,120},",
     re.IGNORECASE,
 )
 

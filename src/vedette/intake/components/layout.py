@@ -8,11 +8,14 @@ from vedette.intake.pipeline import Sentence
 
 # "14 June 2024 06:40", "16/04 07h20": a log entry's stamp at the start of a line
 _LOG_STAMP = re.compile(r"^\s*\d{1,2}\s+\w+\s+(?:\d{4}\s+)?\d{1,2}[:h.]\d{2}")
+_FIELD = re.compile(r"(?:Objet|Sujet|Subject|Titre|Title|R[ée]f(?:[ée]rence)?|Re)\s*:", re.IGNORECASE)
 _CLOSED = re.compile(r"[.!?\"”»)]$")
 
 
 def is_heading(s: Sentence) -> bool:
     """A title line: no closing punctuation, short, not a timestamped log entry; or set in capitals."""
+    if _FIELD.match(s.text):
+        return True  # "Objet : troubles post-électoraux - régions du Gorgol...": what the message is about
     head = s.text[:24]
     if head.upper() == head:  # cheap test first: most sentences have a lower-case letter early on
         letters = [c for c in s.text if c.isalpha()]
