@@ -99,7 +99,9 @@ class Assemble(Component):
                 if (same_para or follows) and not own and not (s.skip or "").startswith("advice"):
                     self._fold(prev[1], s)
                 continue
-            if s.skip and s.skip.startswith("announced"):
+            if s.skip and s.skip.startswith(("future", "announced")) and s.counts:
+                pass  # "deux manifestants ont été tués ... la coalition avait appelé à manifester": people died
+            elif s.skip and s.skip.startswith("announced"):
                 # "a rally is announced for Saturday 17 February": called for, not yet happened; "authorities
                 # announced a curfew on August 3": done
                 today = doc.published.isoformat() if doc.published else "9999"
