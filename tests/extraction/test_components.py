@@ -378,6 +378,6 @@ def test_possessive_owner_and_destinations_place_the_event() -> None:
 def test_a_weekday_fixes_the_year_of_a_day_told_without_one() -> None:
     # the running year (2024, from the background) would make "Lundi 3 mars" a Sunday: it is 3 March 2025
     assert dates("Lundi 3 mars, 06h40 : des hommes armés attaquent un poste.", "fr", year=2024) == [
-        ("2025-03-03", False)]
-    assert dates("On Monday, March 3, gunmen attacked a post.", year=2024) == [("2025-03-03", False)]
+        ("2025-03-03", True)]
+    assert dates("On Monday, March 3, gunmen attacked a post.", year=2024) == [("2025-03-03", True)]
     assert dates("On March 3, gunmen attacked a post.", year=2024) == [("2024-03-03", False)]

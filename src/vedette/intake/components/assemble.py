@@ -109,6 +109,8 @@ class Assemble(Component):
                     continue
             elif s.skip and (s.skip.startswith(("advice", "reported", "negated")) or not any(d.certain for d in own)):
                 continue
+            elif s.skip and doc.published is not None and all(d.value > doc.published.isoformat() for d in own):
+                continue  # "protests are called for Monday, March 17": a day still to come
             category, cue, _ = decided
             category, cue = _nearest_to_date(hits, own, category, cue)
             category, cue = _crowd(s, hits, category, cue)

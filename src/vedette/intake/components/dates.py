@@ -172,7 +172,12 @@ def resolve_dates(
         found.append(DateValue(value, offset + a, offset + b, m.group(0), certain, f"dates.{why}"))
         taken.append((a, b))
     found.sort(key=lambda d: d.start)
-    return found
+    # "Monday, March 17", "lundi 3 mars": the weekday belongs to the date that follows it
+    return [
+        d for k, d in enumerate(found)
+        if not (d.rule == "dates.weekday-before-document-date" and k + 1 < len(found)
+                and len(found[k + 1].value) == 10 and 0 <= found[k + 1].start - d.end <= 3)
+    ]
 
 
 def _year_for(m: int, d: int | None, ref: date | None, year_ctx: int | None) -> tuple[int, bool] | None:
@@ -202,17 +207,17 @@ def _year_for(m: int, d: int | None, ref: date | None, year_ctx: int | None) -> 
 _WD_BEFORE = re.compile(rf"\b(?P<wd>{_WD})\s*,?\s*(?:le\s+|the\s+)?$", re.IGNORECASE)
 
 
-def _year_of_weekday(m: re.Match[str], mo: int, d: int, year: int) -> int:
+def _year_of_weekday(m: re.Match[str], mo: int, d: int, year: int) -> tuple[int, bool]:
     """"Lundi 3 mars", "Monday, March 3": of the years around the running one, the one where that day is
     that weekday (a chronology's running year may be last year's, taken from its background)."""
     w = _WD_BEFORE.search(m.string, max(0, m.start() - 14), m.start())
     if w is None or w.group("wd").lower() not in WEEKDAYS:
-        return year
+        return year, False
     want = WEEKDAYS[w.group("wd").lower()]
     for y in (year, year + 1, year - 1):
         if _valid(y, mo, d) and date(y, mo, d).weekday() == want:
-            return y
-    return year
+            return y, True
+    return year, False
 
 
 def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year_ctx: int | None):  # noqa: ANN202, C901
@@ -257,7 +262,9 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
         yr = _year_for(mo, d, ref, year_ctx)
         if yr is None or not _valid(yr[0], mo, d):
             return None
-        y = _year_of_weekday(m, mo, d, yr[0])
+        y, agreed = _year_of_weekday(m, mo, d, yr[0])
+        if agreed:  # the weekday vouches for the year: "Lundi 3 mars" is 3 March 2025, a Monday
+            return (f"{y:04d}-{mo:02d}-{d:02d}", True, f"{rule}+year-of-its-weekday")
         return (f"{y:04d}-{mo:02d}-{d:02d}", False, f"{rule}+year-from-context")
     if rule == "year":
         return (g["y"], True, rule)
