@@ -381,3 +381,11 @@ def test_a_weekday_fixes_the_year_of_a_day_told_without_one() -> None:
         ("2025-03-03", True)]
     assert dates("On Monday, March 3, gunmen attacked a post.", year=2024) == [("2025-03-03", True)]
     assert dates("On March 3, gunmen attacked a post.", year=2024) == [("2024-03-03", False)]
+
+
+def test_a_building_named_after_its_town_places_the_event_there() -> None:
+    text = ("On Tuesday, February 11, police used tear gas to disperse thousands of demonstrators outside the "
+            "Karachi Press Club; 12 people were injured. Later, rallies were held in Lahore.")
+    recs = extract_text(text, "pk.txt", published=date(2025, 2, 13))
+    first = min(recs, key=lambda r: r.evidence.find("Karachi") if "Karachi" in r.evidence else 999)
+    assert (first.date, first.admin1, first.injured) == ("2025-02-11", "Sindh", 12)

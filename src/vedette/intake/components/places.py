@@ -321,6 +321,7 @@ class Places(Component):
         self._named_in_region(doc)
         self._capital(doc)
         self._the_region(doc, resolved)
+        self._named_after_town(doc)
         home = self._home_city(doc, resolved, datelines)
         if home is None:
             return
@@ -345,6 +346,31 @@ class Places(Component):
                 rule = "document-city" if home.kind == "city" else "document-region"
                 s.places.append(PlaceRef(home, a, m.end("name"), name, f"places.unknown-local-name-in-{rule}"))
                 s.places.sort(key=lambda p: p.start)
+                break
+
+    def _named_after_town(self, doc: Doc) -> None:
+        """"outside the Karachi Press Club", "at the Lahore High Court": a building or body named after the town
+        it stands in, when the sentence names no town itself."""
+        main = max(doc.countries, key=doc.countries.get) if doc.countries else None
+        if main is None:
+            return
+        ctx = ResolveContext(countries=dict(doc.countries), lang=doc.lang)
+        for s in doc.sentences:
+            if any(p.specificity >= 3 for p in s.places):
+                continue
+            for m in _LOCAL_NAME.finditer(doc.text, s.start, s.end):
+                words = m.group("name").split()
+                if len(words) < 2:
+                    continue
+                for k in (2, 1):
+                    town = self.gaz.resolve(" ".join(words[:k]), ctx) if k < len(words) else None
+                    if town is not None and town.kind == "city" and town.country == main and town.population >= 20_000:
+                        a = m.start("name")
+                        s.places.append(PlaceRef(town, a, m.end("name"), m.group("name"), "places.named-after-its-town"))
+                        s.places.sort(key=lambda p: p.start)
+                        break
+                else:
+                    continue
                 break
 
     @staticmethod
