@@ -327,6 +327,11 @@ _DAYS_LATER = re.compile(
 )
 
 
+_DAYS_LATER_GATE = re.compile(
+    r"(?:days?|jours?|weeks?|semaines?)\s+(?:later|afterwards|plus|après|earlier|before|auparavant)", IC
+)
+
+
 def _days_step(m: re.Match[str]) -> int | None:
     from vedette.intake.components.counts import to_int
 
@@ -378,7 +383,8 @@ class Dates(Component):
         eves: dict[int, list[re.Match[str]]] = {}
         for i, m in doc.matches(_EVE):
             eves.setdefault(i, []).append(m)
-        for i, m in doc.matches(_DAYS_LATER):
+        later = _DAYS_LATER_GATE.search(doc.text) is not None  # a cheap test first: most texts have none
+        for i, m in doc.matches(_DAYS_LATER) if later else ():
             if _days_step(m) is not None and not re.match(r"\s+(?:the|l[ae']|les|son|sa)\b", doc.text[m.end():], IC):
                 eves.setdefault(i, []).append(m)
         last_day: date | None = doc.published  # "la veille" in a lede counts from the story's own date

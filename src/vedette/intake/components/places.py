@@ -362,8 +362,10 @@ class Places(Component):
                 words = m.group("name").split()
                 if len(words) < 2:
                     continue
+                keys = self.gaz.keys()
                 for k in (2, 1):
-                    town = self.gaz.resolve(" ".join(words[:k]), ctx) if k < len(words) else None
+                    head = " ".join(words[:k])
+                    town = self.gaz.resolve(head, ctx) if k < len(words) and fold(head) in keys else None
                     if town is not None and town.kind == "city" and town.country == main and town.population >= 20_000:
                         a = m.start("name")
                         s.places.append(PlaceRef(town, a, m.end("name"), m.group("name"), "places.named-after-its-town"))
