@@ -389,3 +389,9 @@ def test_a_building_named_after_its_town_places_the_event_there() -> None:
     recs = extract_text(text, "pk.txt", published=date(2025, 2, 13))
     first = min(recs, key=lambda r: r.evidence.find("Karachi") if "Karachi" in r.evidence else 999)
     assert (first.date, first.admin1, first.injured) == ("2025-02-11", "Sindh", 12)
+
+
+def test_another_transliteration_of_a_town_is_found() -> None:
+    text = "On July 21, 2020, militants in Egypt attacked an army camp near Bir al-Abed, killing five soldiers."
+    recs = extract_text(text, "eg.txt", published=date(2020, 7, 25))
+    assert [(r.admin1, r.country, r.killed) for r in recs] == [("North Sinai", "EG", 5)]

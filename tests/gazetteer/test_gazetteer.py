@@ -196,3 +196,12 @@ def test_reverse_agrees_with_exhaustive_search_and_polygons() -> None:
     assert country_at(16.77, -3.0) == "ML" and country_at(13.5, 2.1) == "NE" and country_at(0.0, -30.0) is None
     remote = gaz.reverse(21.5, -4.5)  # deep in the Malian Sahara: the nearest place may be abroad, the country is not
     assert remote.country == "ML"
+
+
+def test_transliterations_meet_on_their_consonant_skeleton() -> None:
+    from vedette.gazetteer.resolver import skeleton
+
+    gaz = get_gazetteer()
+    assert skeleton("Bir al-Abed") == skeleton("Bi’r al ‘Abd") == "brbd"
+    assert gaz.by_skeleton("Sheikh Zuweid", "EG").admin1 == "North Sinai"
+    assert gaz.by_skeleton("Grand Mosque", "EG") is None and gaz.by_skeleton("Jaar", "YE") is None  # too short

@@ -29,7 +29,7 @@ import re
 import shutil
 import sqlite3
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -183,6 +183,17 @@ _ADMIN_WORDS = frozenset(
 )
 
 
+_ARTICLE = re.compile(r"\b(?:al|el|ash|ech|ad|ed|ar|er|as|es|at|et|az|ez|an|en|ad-|a)[\s\-]+")
+
+
+def skeleton(name: str) -> str:
+    """The consonants of a name without Arabic articles, vowels and y (on which transliterations disagree):
+    "Bir al-Abed" -> "brbd", "Sheikh Zuweid" -> "shkhzwd". Doubled letters count once."""
+    low = _ARTICLE.sub(" ", fold(name).replace("'", "").replace("‘", "").replace("’", ""))
+    out = re.sub(r"[^bcdfghjklmnpqrstvwxz]", "", low)
+    return re.sub(r"(.)\1+", r"\1", out)
+
+
 def _heading_name(text: str, at: int, surface: str) -> bool:
     """A town written in capitals on a short heading line of a log: "[15/04/2025 - 18:45] MAROUA (Diamaré)",
     "14 June 2024 - LAMU COUNTY - IED on the Witu road"; a longer line in capitals is shouting, not a heading."""
@@ -293,6 +304,7 @@ class Gazetteer:
         self._lookup = lru_cache(maxsize=100_000)(self._lookup_uncached)
         self._cache: dict[tuple, PlaceMatch | None] = {}
         self._admin1_fr: dict[tuple[str, str], str] | None = None
+        self._skeletons: dict[str, dict[str, tuple[str, int]]] = {}
         self._demonyms: dict[str, str] | None = None
         self._grid: dict[tuple[int, int], list[int]] | None = None
         self._near_cells: dict[tuple[int, int], object] = {}
@@ -326,6 +338,29 @@ class Gazetteer:
             ks |= {short for k in ks if (short := _abbreviate(k)) != k}
             self._keys = frozenset(ks | set(self._extra_keys))
         return self._keys
+
+    def by_skeleton(self, name: str, cc: str) -> PlaceMatch | None:
+        """A town of country ``cc`` whose name has the same consonant skeleton ("Bir al-Abed" and "Bi'r al
+        'Abd", "Sheikh Zuweid" and "Ash Shaykh Zuwayd", "Elwak" and "El Wak"): transliterations of one name.
+        The most populous such town of 1,000 people or more, or None; skeletons under four letters say too little."""
+        sk = skeleton(name)
+        if len(sk) < 4:
+            return None
+        index = self._skeletons.get(cc)
+        if index is None:
+            index = {}
+            rows = self._query(
+                "SELECT n.key, p.gid, p.population FROM names n JOIN places p ON p.id = n.place "
+                "WHERE p.country = ? AND p.kind = 'city'",
+                (cc,),
+            )
+            for key, gid, pop in rows:
+                k = skeleton(key)
+                if len(k) >= 4 and pop >= 1000 and (k not in index or pop > index[k][1]):
+                    index[k] = (gid, pop)
+            self._skeletons[cc] = index
+        hit = index.get(sk)
+        return replace(self.get(hit[0]), why="same consonant skeleton") if hit else None
 
     def add_places(self, rows: list[dict]) -> None:
         """Overlay places (dicts with id, name, aliases, kind, country, admin1, lat, lon, population)."""

@@ -53,7 +53,8 @@ _LOCAL_NAME = re.compile(
     r"(?:the\s+|le\s+|la\s+|les\s+|l['’])?"  # not "a"/"an": "of a Kurdish party office" names no place
     # "the foothill village of X", "du campus universitaire d'X", "le quartier populaire d'X"
     r"(?:(?:[a-zàâçéèêëîïôûù\-]+\s+){1,3}?(?:of\s+|de\s+|du\s+|d['’]))?"
-    r"(?P<name>[A-ZÀ-Þ][\w'’\-]+(?:\s+(?:[A-ZÀ-Þ][\w'’\-]+|de|du|des|of))*)"
+    r"(?P<name>[A-ZÀ-Þ][\w'’\-]+(?:\s+(?:[A-ZÀ-Þ][\w'’\-]+|de|du|des|of|(?:al|el|ash|ad|ar|as|at|az|an|ech|ed|es|et)-"
+    r"[A-ZÀ-Þ][\w'’\-]*))*)"  # Arabic articles inside a name: "Bir al-Abed", "Sharm el-Sheikh"
 )
 _DIR_WORDS = (
     r"north[- ]?east|north[- ]?west|south[- ]?east|south[- ]?west|north|south|east|west|"
@@ -321,6 +322,7 @@ class Places(Component):
         self._named_in_region(doc)
         self._capital(doc)
         self._the_region(doc, resolved)
+        self._spelling_variants(doc)
         self._named_after_town(doc)
         home = self._home_city(doc, resolved, datelines)
         if home is None:
@@ -347,6 +349,29 @@ class Places(Component):
                 s.places.append(PlaceRef(home, a, m.end("name"), name, f"places.unknown-local-name-in-{rule}"))
                 s.places.sort(key=lambda p: p.start)
                 break
+
+    def _spelling_variants(self, doc: Doc) -> None:
+        """"near Bir al-Abed", "at Sheikh Zuweid": another transliteration of a town of the document's country
+        ("Bi'r al 'Abd", "Ash Shaykh Zuwayd"), matched on its consonants, when the sentence names no town."""
+        main = max(doc.countries, key=doc.countries.get) if doc.countries else None
+        if main is None:
+            return
+        keys = self.gaz.keys()
+        for s in doc.sentences:
+            if any(p.specificity >= 3 for p in s.places):
+                continue
+            spans = [(p.start, p.end) for p in s.places]
+            for m in _LOCAL_NAME.finditer(doc.text, s.start, s.end):
+                name, a = m.group("name"), m.start("name")
+                if m.group(0)[:2].lower() in ("of", "de", "du") or fold(name) in keys:
+                    continue  # "the killing of X": rather a person; a known name was resolved already
+                if any(x <= a < y for x, y in spans):
+                    continue
+                town = self.gaz.by_skeleton(name, main)
+                if town is not None:
+                    s.places.append(PlaceRef(town, a, m.end("name"), name, "places.spelling-variant"))
+                    s.places.sort(key=lambda p: p.start)
+                    break
 
     def _named_after_town(self, doc: Doc) -> None:
         """"outside the Karachi Press Club", "at the Lahore High Court": a building or body named after the town
