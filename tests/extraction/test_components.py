@@ -395,3 +395,8 @@ def test_another_transliteration_of_a_town_is_found() -> None:
     text = "On July 21, 2020, militants in Egypt attacked an army camp near Bir al-Abed, killing five soldiers."
     recs = extract_text(text, "eg.txt", published=date(2020, 7, 25))
     assert [(r.admin1, r.country, r.killed) for r in recs] == [("North Sinai", "EG", 5)]
+
+
+def test_an_acronym_the_text_uses_is_kept_beside_the_actor_name() -> None:
+    recs = extract_text("On 26 August 2021, ISKP suicide bombers attacked crowds at Kabul airport.", "af.txt")
+    assert recs and "ISKP" in recs[0].actors and len(recs[0].actors) >= 2

@@ -444,6 +444,9 @@ class Assemble(Component):
             if name not in rec.actors:
                 rec.actors.append(name)
                 rec.provenance.setdefault("actors", {"span": [a, b], "rule": rule, "text": name})
+            written = s.text[a - s.start : b - s.start]
+            if written != name and _ACRONYM.fullmatch(written) and written not in rec.actors:
+                rec.actors.append(written)  # "ISKP" as the text calls it, beside "Islamic State Khorasan Province"
 
     @staticmethod
     def _terrorism(rec, s: Sentence) -> None:  # noqa: ANN001
@@ -510,6 +513,7 @@ _SELF_ACT = re.compile(
     re.IGNORECASE,
 )
 _NATIONAL = re.compile(r"\b(?:borders?|airspace|frontières?|espace aérien|nationwide|country|pays)\b", re.IGNORECASE)
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9\-]{1,7}")
 _CROWD_RULES = ("actors.crowd", "actors.foule", "actors.supporters")
 _YEAR_EVENT = ("fin", "déb", "lat", "ear", "mid", "cou", "mi-", "in ", "en ")  # "late 2012", "fin 2022", "in 2019"
 _BETWEEN = re.compile(
