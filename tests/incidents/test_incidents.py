@@ -176,6 +176,12 @@ def test_api_filters_each_exclude_something(client, session) -> None:
     assert (item["severity"], item["report_count"], item["killed"], item["actors"]) == (2, 1, 4, ["unknown gunmen"])
     geo = client.get("/api/incidents.geojson", params={"country": "TZ"}).json()
     assert [f["geometry"]["coordinates"] for f in geo["features"]] == [[35.0, -6.0]]
+    # a French report files the region under its French name: either name finds it
+    fr = store_records(session, doc(session, "cm.txt"), [record(
+        date="2022-03-12", place="Mora", place_id="gn:7", admin1="Extrême-Nord", country="CM", lat=11.05, lon=14.14,
+        evidence="Attaque à Mora.", span=[0, 15])])
+    session.commit()
+    assert ids(admin1="Far North") == ids(admin1="extrême-nord") == ids(country="CM", admin1="Far North") == {fr[0].id}
     for bad in ({"bbox": "1,2,3"}, {"bbox": "5,0,1,1"}, {"since": "yesterday"}, {"country": "KEN"}):
         assert client.get("/api/incidents", params=bad).status_code == 422
     assert client.post(f"/api/incidents/{town}/split", json={"report_id": 999999}).status_code == 422

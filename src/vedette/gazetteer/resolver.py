@@ -536,14 +536,25 @@ class Gazetteer:
 
     def admin1_name(self, cc: str | None, name: str | None, lang: str | None) -> str | None:
         """An admin-1 region's name as a text in ``lang`` writes it ("Far North" in French is "Extrême-Nord")."""
-        if lang != "fr" or not cc or not name:
-            return name
         if self._admin1_fr is None:
             try:
                 self._admin1_fr = {(c, n): f for c, n, f in self._query("SELECT cc, name, name_fr FROM admin1_fr", ())}
             except sqlite3.OperationalError:  # a gazetteer file built before French names were recorded
                 self._admin1_fr = {}
+        if lang != "fr" or not cc or not name:
+            return name
         return self._admin1_fr.get((cc, name), name)
+
+    def admin1_variants(self, name: str, cc: str | None = None) -> set[str]:
+        """The names one admin-1 region goes by in English and French ("Far North", "Extrême-Nord"), in
+        country ``cc``; without one, only when the name belongs to a single country ("North" does not)."""
+        self.admin1_name("", None, "fr")  # load the table
+        low = name.lower()
+        hits = [(c, en, fr) for (c, en), fr in (self._admin1_fr or {}).items()
+                if low in (en.lower(), fr.lower()) and (cc is None or c == cc.upper())]
+        if len({c for c, _, _ in hits}) != 1:
+            return {name}
+        return {name} | {n for _, en, fr in hits for n in (en, fr)}
 
     def capitals(self, cc: str) -> list[PlaceMatch]:
         """The capital first, then cities also called the capital (a former or economic one: data/seats.tsv)."""

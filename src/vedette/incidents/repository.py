@@ -61,8 +61,12 @@ def query_incidents(
         q = q.where(Incident.date <= until.isoformat())
     if country:
         q = q.where(Incident.country == country.upper())
-    if admin1:
-        q = q.where(func.lower(Incident.admin1) == admin1.lower())
+    if admin1:  # "Far North" finds what French reports filed under "Extrême-Nord", and the reverse
+        from vedette.gazetteer import get_gazetteer
+
+        names = get_gazetteer().admin1_variants(admin1, country)
+        lowered = sorted({n.lower() for n in names})
+        q = q.where(or_(func.lower(Incident.admin1).in_(lowered), Incident.admin1.in_(sorted(names))))
     if categories:
         q = q.where(Incident.category.in_(categories))
     if bbox:
