@@ -400,3 +400,11 @@ def test_another_transliteration_of_a_town_is_found() -> None:
 def test_an_acronym_the_text_uses_is_kept_beside_the_actor_name() -> None:
     recs = extract_text("On 26 August 2021, ISKP suicide bombers attacked crowds at Kabul airport.", "af.txt")
     assert recs and "ISKP" in recs[0].actors and len(recs[0].actors) >= 2
+
+
+def test_a_country_s_capital_and_a_word_that_is_also_an_acronym() -> None:
+    text = ("Car bomb kills nine in Somalia\n\nA car bomb exploded near a restaurant in Somalia's capital on "
+            "Monday, killing nine people.")
+    recs = extract_text(text, "so.txt", published=date(2024, 11, 12))
+    assert {r.place_id for r in recs} <= {"gn:53654"} and any(r.admin1 == "Banaadir" for r in recs)
+    assert all(r.country == "SO" for r in recs)

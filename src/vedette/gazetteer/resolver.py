@@ -194,6 +194,16 @@ def skeleton(name: str) -> str:
     return re.sub(r"(.)\1+", r"\1", out)
 
 
+@lru_cache(maxsize=1)
+def _country_acronyms() -> frozenset[str]:
+    """Country names that are acronyms ("CAR", "DRC", "RCA"): they name a country only in capitals."""
+    out = set()
+    for line in (DATA / "country_aliases.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#") and "\t" in line:
+            out |= {fold(a) for a in line.split("\t")[1].split("|") if a.isupper() and len(a) <= 5}
+    return frozenset(out)
+
+
 def _heading_name(text: str, at: int, surface: str) -> bool:
     """A town written in capitals on a short heading line of a log: "[15/04/2025 - 18:45] MAROUA (Diamaré)",
     "14 June 2024 - LAMU COUNTY - IED on the Witu road"; a longer line in capitals is shouting, not a heading."""
@@ -888,6 +898,8 @@ class Gazetteer:
                         continue
                     if single and surface.isupper() and not _heading_name(text, a, surface):
                         continue  # an acronym ("IED", "UN"), unless a short heading line names a town in capitals
+                    if single and key in _country_acronyms() and not surface.isupper():
+                        continue  # "Car bomb kills nine": the word, not CAR (Central African Republic)
                     if key in keys and free(a, b):
                         hit = (a, b, surface, j)
                         break

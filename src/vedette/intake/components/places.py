@@ -100,7 +100,8 @@ _TITLE_OF = re.compile(
     r"\b(?:maire|mayor|gouverneur|governor|préfet|prefect|archevêque|archbishop|évêque|bishop)\s+(?:de|of|du)\s*$", re.I
 )
 _CAPITAL = re.compile(
-    r"\b(?:the|its|their|la|sa|leur)\s+(?:(?P<nat>[A-Z][a-z]+)\s+)?(?:capital|capitale)(?!\s+(?:punishment|flight|city of))"
+    r"\b(?:the|its|their|la|sa|leur|(?P<own>[A-Z][a-z]+)['’]s)\s+(?:(?P<nat>[A-Z][a-z]+)\s+)?(?:capital|capitale)"
+    r"(?!\s+(?:punishment|flight|city of))"
     r"(?:\s+(?P<natfr>[a-zé]+(?:ienne|aise|aine|oise|ane|ine)))?\b"
     r"|\b(?:(?:the\s+)?(?:[A-Z][a-z]+|U\.?S\.?)\s+[Ee]mbassy|l['’]ambassade\s+(?:de\s+|d['’]|des\s+)[A-ZÉ][\w-]+)"
 )
@@ -521,7 +522,10 @@ class Places(Component):
             if m is None or _TITLE_OF.search(doc.text, max(s.start, m.start() - 25), m.start()):
                 continue  # "alors maire de la capitale": a title, not where it happened
             nat = m.group("nat") or m.group("natfr")
-            cc = (self.gaz.country_for_demonym(nat) if nat else None) or main
+            own = self.gaz.country(m.group("own")) if m.group("own") else None  # "Somalia's capital"
+            cc = (own.country if own is not None and own.kind == "country" else None) or (
+                self.gaz.country_for_demonym(nat) if nat else None
+            ) or main
             city = self._capital_of(doc, cc) if cc else None
             if city is not None:
                 s.places.append(PlaceRef(city, m.start(), m.end(), m.group(0), "places.capital-of-the-country"))
