@@ -298,7 +298,7 @@ class Places(Component):
                 continue  # "les quartiers de la Médina": a district of a town here, not Medina in Saudi Arabia
             if match.kind == "country" and (
                 _SUBJECT.match(doc.text, m.end)
-                or _AGENT.search(doc.text, 0, m.start)
+                or _AGENT.search(doc.text, max(0, m.start - 20), m.start)
                 or _ALONG.search(doc.text, max(0, m.start - 60), m.start)
                 or _BORDER.search(doc.text, max(0, m.start - 40), m.start)
             ):
