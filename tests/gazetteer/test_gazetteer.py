@@ -205,3 +205,4 @@ def test_transliterations_meet_on_their_consonant_skeleton() -> None:
     assert skeleton("Bir al-Abed") == skeleton("Bi’r al ‘Abd") == "brbd"
     assert gaz.by_skeleton("Sheikh Zuweid", "EG").admin1 == "North Sinai"
     assert gaz.by_skeleton("Grand Mosque", "EG") is None and gaz.by_skeleton("Jaar", "YE") is None  # too short
+    assert gaz.by_skeleton("Elwak", "KE").name == "El Wak"  # the same letters, run together

@@ -354,7 +354,8 @@ class Gazetteer:
         'Abd", "Sheikh Zuweid" and "Ash Shaykh Zuwayd", "Elwak" and "El Wak"): transliterations of one name.
         The most populous such town of 1,000 people or more, or None; skeletons under four letters say too little."""
         sk = skeleton(name)
-        if len(sk) < 4:
+        squashed = "=" + re.sub(r"[^a-z]", "", fold(name))  # "Elwak" and "El Wak": the same letters
+        if len(sk) < 4 and len(squashed) < 6:
             return None
         index = self._skeletons.get(cc)
         if index is None:
@@ -365,11 +366,14 @@ class Gazetteer:
                 (cc,),
             )
             for key, gid, pop in rows:
-                k = skeleton(key)
-                if len(k) >= 4 and pop >= 1000 and (k not in index or pop > index[k][1]):
-                    index[k] = (gid, pop)
+                if pop < 1000:
+                    continue
+                for k in (skeleton(key), "=" + re.sub(r"[^a-z]", "", key)):
+                    if len(k) >= 4 and (k not in index or pop > index[k][1]):
+                        index[k] = (gid, pop)
             self._skeletons[cc] = index
-        hit = index.get(sk)
+        hit = index.get(squashed) if len(squashed) >= 6 else None
+        hit = hit or (index.get(sk) if len(sk) >= 4 else None)
         return replace(self.get(hit[0]), why="same consonant skeleton") if hit else None
 
     def add_places(self, rows: list[dict]) -> None:
