@@ -457,7 +457,8 @@ class Assemble(Component):
         first = min(s.actors, key=lambda a: a[1], default=None)
         if first is not None and first[3] in _STATE_RULES and not _BLAME.search(s.text):
             return  # the state's forces acting (against "terrorists") are not terrorism
-        jihadist = any("jihadist" in a[3] for a in s.actors) or _TERROR_WORD.search(s.text)
+        # jihadist groups and groups designated terrorist (their lexicon kind "designated": the BLA)
+        jihadist = any(a[3].endswith(("jihadist", "designated")) for a in s.actors) or _TERROR_WORD.search(s.text)
         claimed = any("jihadist" in a[3] for a in s.actors) and _CLAIM.search(s.text)
         if jihadist and (_ATTACK.search(s.text) or claimed):  # "AQIM claimed the operation"
             rec.category = "terrorism"
@@ -552,7 +553,7 @@ _STATE_RULES = ("actors.soldiers", "actors.soldats", "actors.national-forces", "
                 "actors.lexicon.forces", "actors.government", "actors.country-government", "actors.doc-government",
                 "actors.gouvernement", "actors.forces-ordre")
 _ARMED_RULES = ("actors.soldiers", "actors.soldats", "actors.national-forces", "actors.country-forces", "actors.forces-nationales",
-                "actors.lexicon.jihadist", "actors.lexicon.group", "actors.lexicon.forces", "actors.unknown", "actors.inconnus",
+                "actors.lexicon.jihadist", "actors.lexicon.designated", "actors.lexicon.group", "actors.lexicon.forces", "actors.unknown", "actors.inconnus",
                 "actors.commando")
 
 
