@@ -29,6 +29,7 @@ import re
 import shutil
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -38,7 +39,8 @@ from vedette.gazetteer.text import fold
 DATA = Path(__file__).with_name("data")
 MIN_SCORE = 0.25
 GRID = 0.5  # degrees per reverse-lookup grid cell
-FINE = 0.05  # degrees per cell of the reverse-lookup candidate cache
+FINE = 0.025  # degrees per cell of the reverse-lookup candidate cache
+KM_PER_DEGREE = 6371.0 * math.pi / 180
 BORDER_CHECK_KM = 10.0  # beyond this, reverse lookups confirm the country with the country polygons
 KIND_WEIGHT = {
     "country": 0.9,
@@ -273,6 +275,19 @@ class _Row:
     exact: bool
 
 
+def _ring_cells(ci: int, cj: int, ring: int) -> Iterator[tuple[int, int]]:
+    """The grid cells on the perimeter of the square ``ring`` cells out from (ci, cj)."""
+    if ring == 0:
+        yield ci, cj
+        return
+    for dj in range(-ring, ring + 1):
+        yield ci - ring, cj + dj
+        yield ci + ring, cj + dj
+    for di in range(-ring + 1, ring):
+        yield ci + di, cj - ring
+        yield ci + di, cj + ring
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
@@ -318,7 +333,8 @@ class Gazetteer:
         self._demonyms: dict[str, str] | None = None
         self._grid: dict[tuple[int, int], list[int]] | None = None
         self._near_cells: dict[tuple[int, int], object] = {}
-        self._fine: dict[tuple[int, int], list[tuple[int, float, float]]] = {}
+        self._by_country: dict | None = None
+        self._fine: dict[tuple[int, int], list[tuple[int, float, float, tuple]]] = {}
         self._bbox: dict[str, tuple[float, float, float, float]] = {}
         self.extra: list[_Row] = []  # places overlaid from the store (loaded GeoNames rows, custom places)
         self._extra_keys: dict[str, list[_Row]] = {}
@@ -730,19 +746,27 @@ class Gazetteer:
         ``d_min + 2r`` of its centre, ``r`` being its half-diagonal. Cells where that cannot be settled
         from the coarse 3x3 block fall back to the general search.
         """
+        found = self._nearest_fine(lat, lon, math.cos(math.radians(lat)))
+        return found[0][0] if found else self._nearest_coarse(lat, lon)
+
+    def _nearest_fine(self, lat: float, lon: float, coslat: float) -> tuple | None:
+        """The fine cell's nearest candidate ``(index, lat, lon, row)`` and its squared distance in
+        degrees of latitude, or None where the fine cell cannot settle it."""
         key = (int(math.floor(lat / FINE)), int(math.floor(lon / FINE)))
         cands = self._fine.get(key)
         if cands is None:
             cands = self._fine[key] = self._fine_candidates(key)
         if not cands:
-            return self._nearest_coarse(lat, lon)
-        coslat = math.cos(math.radians(lat))
-        best, best_d = -1, math.inf
-        for i, plat, plon in cands:
-            d = (plat - lat) ** 2 + ((plon - lon) * coslat) ** 2
+            return None
+        if len(cands) == 1:
+            c = cands[0]
+            return c, (c[1] - lat) ** 2 + ((c[2] - lon) * coslat) ** 2
+        best, best_d = None, math.inf
+        for c in cands:
+            d = (c[1] - lat) ** 2 + ((c[2] - lon) * coslat) ** 2
             if d < best_d:
-                best, best_d = i, d
-        return best
+                best, best_d = c, d
+        return best, best_d
 
     def _fine_candidates(self, key: tuple[int, int]) -> list[tuple[int, float, float]]:
         if self._grid is None:
@@ -771,7 +795,18 @@ class Gazetteer:
         if limit > reach:
             return []
         keep = block[d <= limit]
-        return [(int(i), float(plat[i]), float(plon[i])) for i in keep]
+        # tighter: a place can be nearest somewhere in the cell only if its closest approach to the cell
+        # is no further than the best of the places' farthest corners (1 % margin for the cosine)
+        la0, lo0 = key[0] * FINE, key[1] * FINE
+        klat, klon = plat[keep], plon[keep]
+        dy_near = np.maximum(np.maximum(la0 - klat, klat - (la0 + FINE)), 0.0)
+        dx_near = np.maximum(np.maximum(lo0 - klon, klon - (lo0 + FINE)), 0.0) * coslat
+        dy_far = np.maximum(np.abs(klat - la0), np.abs(klat - la0 - FINE))
+        dx_far = np.maximum(np.abs(klon - lo0), np.abs(klon - lo0 - FINE)) * coslat
+        near = np.hypot(dy_near, dx_near)
+        far = float(np.hypot(dy_far, dx_far).min())
+        keep = keep[near <= far * 1.01 + 1e-9]
+        return [(int(i), float(plat[i]), float(plon[i]), self._rows[int(i)]) for i in keep]
 
     def _nearest_coarse(self, lat: float, lon: float) -> int | None:
         """Nearest place: vectorised over the 3x3 cells around the point, a widening search if empty."""
@@ -801,13 +836,7 @@ class Gazetteer:
         coslat = math.cos(math.radians(lat))
         best, best_d = None, math.inf
         for ring in range(0, 40):
-            cells = [
-                (ci + di, cj + dj)
-                for di in range(-ring, ring + 1)
-                for dj in range(-ring, ring + 1)
-                if max(abs(di), abs(dj)) == ring
-            ]
-            for cell in cells:
+            for cell in _ring_cells(ci, cj, ring):
                 for i in self._grid.get(cell, ()):
                     d = (plat[i] - lat) ** 2 + ((plon[i] - lon) * coslat) ** 2
                     if d < best_d:
@@ -817,6 +846,22 @@ class Gazetteer:
                 break
         return best
 
+    def _nearest_in_country(self, cc: str, lat: float, lon: float, coslat: float) -> int | None:
+        """Index of the nearest place of country ``cc`` (vectorised over that country's places)."""
+        import numpy as np
+
+        if self._by_country is None:
+            by: dict[str, list[int]] = {}
+            for i, row in enumerate(self._rows):
+                by.setdefault(row[3], []).append(i)
+            self._by_country = {k: np.array(v, dtype=np.int64) for k, v in by.items()}
+        idx = self._by_country.get(cc)
+        if idx is None or not len(idx):
+            return None
+        _, plat, plon = self._pts
+        d = (plat[idx] - lat) ** 2 + ((plon[idx] - lon) * coslat) ** 2
+        return int(idx[int(d.argmin())])
+
     def reverse(self, lat: float, lon: float) -> PlaceMatch | None:
         """Nearest populated place (with its admin-1 and country) to a point.
 
@@ -825,29 +870,37 @@ class Gazetteer:
         """
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise ValueError(f"not a coordinate: {lat}, {lon}")
-        i = self._nearest_index(lat, lon)
-        if i is None:
-            return None
-        _, plat, plon = self._pts
-        gid, name, kind, cc, admin1, pop = self._rows[i]
-        plat_i, plon_i = float(plat[i]), float(plon[i])
-        dist = haversine_km(lat, lon, plat_i, plon_i)
+        coslat = math.cos(math.radians(lat))
+        found = self._nearest_fine(lat, lon, coslat) if self._grid is not None else None
+        if found:
+            (_, plat_i, plon_i, row), d2 = found
+            # equirectangular at the point's latitude: within 0.1 % of the great circle below 100 km
+            dist = KM_PER_DEGREE * math.sqrt(d2)
+        else:
+            i = self._nearest_index(lat, lon)
+            if i is None:
+                return None
+            _, plat, plon = self._pts
+            row = self._rows[i]
+            plat_i, plon_i = float(plat[i]), float(plon[i])
+            dist = haversine_km(lat, lon, plat_i, plon_i)
+        gid, name, kind, cc, admin1, pop = row
+        if dist > BORDER_CHECK_KM:
+            dist = haversine_km(lat, lon, plat_i, plon_i)
         why = f"nearest place, {dist:.1f} km"
         if dist > BORDER_CHECK_KM:
             from vedette.gazetteer.countries import cell_country, country_at
 
-            inside = cell_country(int(math.floor(lat / GRID)), int(math.floor(lon / GRID)), GRID) or country_at(
-                lat, lon
+            inside = (
+                cell_country(int(math.floor(lat / GRID)), int(math.floor(lon / GRID)), GRID)
+                or cell_country(int(math.floor(lat / FINE)), int(math.floor(lon / FINE)), FINE)
+                or country_at(lat, lon)
             )
             if inside and inside != cc:
-                near = self._query(
-                    "SELECT gid, name, kind, country, admin1, population, lat, lon FROM places "
-                    "WHERE country=? AND kind IN ('city', 'locality') "
-                    "ORDER BY (lat-?)*(lat-?) + (lon-?)*(lon-?) LIMIT 1",
-                    (inside, lat, lat, lon, lon),
-                )
-                if near:
-                    gid, name, kind, cc, admin1, pop, plat_i, plon_i = near[0]
+                k = self._nearest_in_country(inside, lat, lon, coslat)
+                if k is not None:
+                    gid, name, kind, cc, admin1, pop = self._rows[k]
+                    plat_i, plon_i = float(self._pts[1][k]), float(self._pts[2][k])
                     dist = haversine_km(lat, lon, plat_i, plon_i)
                     why = f"nearest place in {inside} (point-in-country), {dist:.1f} km"
         return PlaceMatch(gid, name, kind, cc, admin1, plat_i, plon_i, pop, max(0.0, 1 - dist / 100), why)
