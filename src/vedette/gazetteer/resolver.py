@@ -288,6 +288,12 @@ def _ring_cells(ci: int, cj: int, ring: int) -> Iterator[tuple[int, int]]:
         yield ci + di, cj + ring
 
 
+def _near_any(lat: float, lon: float, points: list[tuple[float, float]], km: float) -> bool:
+    """Whether any of ``points`` lies within ``km`` (a latitude test first: most are far away)."""
+    dlat = km / 111.0
+    return any(abs(lat - a) < dlat and haversine_km(lat, lon, a, b) < km for a, b in points)
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
@@ -437,7 +443,7 @@ class Gazetteer:
             if row.admin1 and row.admin1 in ctx.admin1 and row.kind != "admin1":
                 s += 0.25
                 why.append(f"in {row.admin1}")
-            if ctx.near and any(haversine_km(row.lat, row.lon, a, b) < 150 for a, b in ctx.near):
+            if ctx.near and _near_any(row.lat, row.lon, ctx.near, 150.0):
                 s += 0.25
                 why.append("near other places named")
             if ctx.hint == "region" and row.kind == "admin1":

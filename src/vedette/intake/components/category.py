@@ -9,6 +9,7 @@ import re
 
 from vedette.intake.components.lexicon import rows
 from vedette.intake.pipeline import Component, Doc, component
+from vedette.intake.regex import first_chars
 
 PRIORITY = (
     "coup",
@@ -36,70 +37,6 @@ def compile_cues(lang: str) -> list[tuple[str, re.Pattern[str], float]]:
         cat, cue, weight = row[0], row[1], float(row[2]) if len(row) > 2 else 1.0
         out.append((cat, re.compile(rf"(?<!\w)(?:{cue})(?!\w)", re.IGNORECASE), weight))
     return out
-
-
-def first_chars(pattern: str) -> frozenset[str] | None:
-    """Lower-case characters a match of ``pattern`` can start with, or None when that is not known.
-
-    Read from the parsed regular expression (literals, classes, alternations, groups, optional and
-    repeated items); lets the category pass try at each position only the cues that can start there.
-    """
-    from re import _constants as C  # noqa: N812 - the stdlib parser's opcodes
-    from re import _parser
-
-    def first(items) -> set[str] | None:  # noqa: ANN001
-        out: set[str] = set()
-        for op, av in items:
-            if op is C.AT:
-                continue  # \b and anchors take no character
-            if op is C.LITERAL:
-                return out | {chr(av).lower()}
-            if op is C.IN:
-                chars = set()
-                for kind, val in av:
-                    if kind is C.LITERAL:
-                        chars.add(chr(val).lower())
-                    elif kind is C.RANGE and val[1] - val[0] < 128:
-                        chars |= {chr(c).lower() for c in range(val[0], val[1] + 1)}
-                    elif kind is C.CATEGORY and val is C.CATEGORY_DIGIT:
-                        chars |= set("0123456789")
-                    else:
-                        return None
-                return out | chars
-            if op is C.BRANCH:
-                for branch in av[1]:
-                    f = first(branch)
-                    if f is None:
-                        return None
-                    out |= f
-                return out
-            if op is C.SUBPATTERN:
-                f = first(av[-1])
-                if f is None:
-                    return None
-                out |= f
-                if _parser.SubPattern(None, av[-1]).getwidth()[0] > 0:
-                    return out
-                continue
-            if op in (C.MAX_REPEAT, C.MIN_REPEAT):
-                lo, _hi, sub = av
-                f = first(sub)
-                if f is None:
-                    return None
-                out |= f
-                if lo > 0:
-                    return out
-                continue
-            if op is C.ASSERT_NOT:
-                continue
-            return None
-        return None  # may match the empty string
-
-    try:
-        got = first(_parser.parse(pattern, re.IGNORECASE))
-    except (re.error, AttributeError, TypeError):  # pragma: no cover - other Python versions
-        return None
-    return frozenset(got) if got else None
 
 
 _WORD_START = re.compile(r"(?<!\w)[\w$%]")  # every cue starts a word (cues are matched on word boundaries)

@@ -384,9 +384,11 @@ class Dates(Component):
         for i, m in doc.matches(_EVE):
             eves.setdefault(i, []).append(m)
         later = _DAYS_LATER_GATE.search(doc.text) is not None  # a cheap test first: most texts have none
+        stepped: set[int] = set()  # starts of "two days later" matches among the eves
         for i, m in doc.matches(_DAYS_LATER) if later else ():
             if _days_step(m) is not None and not re.match(r"\s+(?:the|l[ae']|les|son|sa)\b", doc.text[m.end():], IC):
                 eves.setdefault(i, []).append(m)
+                stepped.add(m.start())
         last_day: date | None = doc.published  # "la veille" in a lede counts from the story's own date
         para, para_stamp, para_heading = -1, None, False
         for i, s in enumerate(doc.sentences):
@@ -417,7 +419,7 @@ class Dates(Component):
             s.dates = [d for d in s.dates if not _UNTIL.search(doc.text, max(s.start, d.start - 40), d.start)]
             if i in eves and last_day is not None and not any(len(d.value) == 10 for d in s.dates):
                 for m in eves[i]:  # "la veille", "the next day": a day from the date told just before
-                    if m.re is _DAYS_LATER:
+                    if m.start() in stepped:
                         step = _days_step(m) or 0
                     else:
                         step = 0 if _EVE_SAME.search(m.group(0)) else -1 if _EVE_BACK.search(m.group(0)) else 1
