@@ -14,13 +14,13 @@ def first_chars(pattern: str) -> frozenset[str] | None:
     from re import _constants as C  # noqa: N812 - the stdlib parser's opcodes
     from re import _parser
 
-    def first(items) -> set[str] | None:  # noqa: ANN001
+    def first(items) -> tuple[set[str], bool] | None:  # noqa: ANN001 - (characters, may match empty) or unknown
         out: set[str] = set()
         for op, av in items:
-            if op is C.AT:
-                continue  # \b and anchors take no character
+            if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+                continue  # \b, anchors and look-arounds take no character
             if op is C.LITERAL:
-                return out | {chr(av).lower()}
+                return out | {chr(av).lower()}, False
             if op is C.IN:
                 chars = set()
                 for kind, val in av:
@@ -29,44 +29,50 @@ def first_chars(pattern: str) -> frozenset[str] | None:
                     elif kind is C.RANGE and val[1] - val[0] < 128:
                         chars |= {chr(c).lower() for c in range(val[0], val[1] + 1)}
                     elif kind is C.CATEGORY and val is C.CATEGORY_DIGIT:
-                        chars |= set("0123456789")
+                        chars |= set("0123456789") | {"\\d"}  # the class itself too: other scripts' digits
+                    elif kind is C.CATEGORY and val is C.CATEGORY_SPACE:
+                        chars |= set(" \t\n\r\f\v") | {"\\s"}
                     else:
                         return None
-                return out | chars
+                return out | chars, False
             if op is C.BRANCH:
+                nullable = False
                 for branch in av[1]:
                     f = first(branch)
                     if f is None:
                         return None
-                    out |= f
-                return out
+                    out |= f[0]
+                    nullable |= f[1]
+                if not nullable:
+                    return out, False
+                continue
             if op is C.SUBPATTERN:
                 f = first(av[-1])
                 if f is None:
                     return None
-                out |= f
-                if _parser.SubPattern(None, av[-1]).getwidth()[0] > 0:
-                    return out
+                out |= f[0]
+                if not f[1]:
+                    return out, False
                 continue
             if op in (C.MAX_REPEAT, C.MIN_REPEAT):
                 lo, _hi, sub = av
                 f = first(sub)
                 if f is None:
                     return None
-                out |= f
-                if lo > 0:
-                    return out
-                continue
-            if op is C.ASSERT_NOT:
+                out |= f[0]
+                if lo > 0 and not f[1]:
+                    return out, False
                 continue
             return None
-        return None  # may match the empty string
+        return out, True
 
     try:
         got = first(_parser.parse(pattern, re.IGNORECASE))
     except (re.error, AttributeError, TypeError):  # pragma: no cover - other Python versions
         return None
-    return frozenset(got) if got else None
+    if got is None or got[1] or not got[0]:
+        return None  # unknown, or the pattern may match the empty string anywhere
+    return frozenset(got[0])
 
 
 _GATED: dict[re.Pattern[str], re.Pattern[str]] = {}
@@ -83,11 +89,11 @@ def gated(pattern: re.Pattern[str]) -> re.Pattern[str]:
     if out is None:
         chars = first_chars(pattern.pattern)
         out = pattern
-        if chars and len(chars) <= 40:
-            both = sorted({c for ch in chars for c in (ch, ch.upper()) if len(c) == 1})
+        if chars and len(chars) <= 80:
+            both = sorted({c for ch in chars if len(ch) == 1 for c in (ch, ch.upper()) if len(c) == 1})
             lead = re.match(r"\(\?[aiLmsux]+\)", pattern.pattern)  # global flags must stay in front
             head, rest = (lead.group(0), pattern.pattern[lead.end() :]) if lead else ("", pattern.pattern)
-            gate = "(?=[" + "".join(re.escape(c) for c in both) + "])"
+            gate = "(?=[" + "".join(re.escape(c) for c in both) + "".join(c for c in chars if len(c) > 1) + "])"
             try:
                 out = re.compile(f"{head}{gate}(?:{rest})", pattern.flags)
             except re.error:  # pragma: no cover - a construct the wrapping does not allow: ungated
