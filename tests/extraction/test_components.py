@@ -300,7 +300,7 @@ def test_category_cues_first_characters_and_bucketed_pass_equals_naive_pass() ->
 
     assert first_chars("(?:clash(?:es|ed)?|fighting)") == frozenset("cf")
     assert first_chars("(?:[ée]changes? de tirs|tirs nourris)") == frozenset("eét")
-    assert first_chars(r"(?:\d+ morts)") == frozenset("0123456789")
+    assert first_chars(r"(?:\d+ morts)") == frozenset("0123456789") | {r"\d"}  # the class too: other digits
     assert first_chars(r"(?:(?:a )?b)") == frozenset("ab")
     assert first_chars(r"(?:\w+ attack)") is None
     texts = {
@@ -320,6 +320,31 @@ def test_category_cues_first_characters_and_bucketed_pass_equals_naive_pass() ->
             naive += [(cat, m.group(0), m.start()) for m in pat.finditer(text)]
         assert got == sorted(naive) and len(got) >= 5
         assert all(isinstance(x[2], int) for x in got) and re.search("\\w", got[0][1])
+
+
+def test_gated_patterns_find_exactly_what_the_plain_patterns_find() -> None:
+    import re
+
+    from vedette.intake.components.dates import PATTERNS, TIME
+    from vedette.intake.regex import first_chars, gated
+
+    assert first_chars(r"(?:(?<=\n)|^|(?<=\ble ))(?P<a>[0-3]?\d)/") == frozenset("0123456789") | {r"\d"}
+    assert first_chars(r"\b(?:early|mid)?\s*(?:jan|feb)") >= frozenset("emjf ")
+    assert first_chars(r"(?:x)?") is None  # may match the empty string: no gate
+    text = (
+        "On 3 May 2023 at 07:55, gunmen struck. Le 14/04, mi-mars 2012 et fin\u00a0avril, 4 h 30 ; "
+        "early  June 2020, in late 2012, the previous Thursday, mercredi dernier. \u0663 May. 12/03/2024."
+    )
+    gated_any = 0
+    for _, pat in [*PATTERNS, ("time", TIME)]:
+        fast = gated(pat)
+        gated_any += fast is not pat
+        assert [(m.span(), m.groupdict()) for m in fast.finditer(text)] == [
+            (m.span(), m.groupdict()) for m in pat.finditer(text)
+        ], pat.pattern
+    assert gated_any >= len(PATTERNS) - 1
+    flagged = re.compile(r"(?i)\bfoo\b")
+    assert [m.span() for m in gated(flagged).finditer("a FOO b foo")] == [(2, 5), (8, 11)]
 
 
 def test_n_days_later_counts_from_the_date_just_told() -> None:
