@@ -94,6 +94,8 @@ class Assemble(Component):
             dated = own or ([section_day] if section_day is not None else [])  # a log entry's day counts too
             if decided is not None and decided[2] < MIN_WEIGHT and _armed_actor_on_a_day(s, dated, doc.published is not None):
                 decided = (decided[0], decided[1], MIN_WEIGHT)  # "On 3 May 2021, French troops captured X"
+            elif decided is not None and decided[2] < MIN_WEIGHT and _casualties_on_a_day(s, dated):
+                decided = (decided[0], decided[1], MIN_WEIGHT)  # "38 people were killed on Wednesday in the attack"
             if decided is None or decided[2] < MIN_WEIGHT:
                 follows = prev is not None and bool(prev[1]) and prev_index == index - 1
                 if (same_para or follows) and not own and not (s.skip or "").startswith("advice"):
@@ -125,16 +127,15 @@ class Assemble(Component):
             if dates:
                 when = min(dates, key=lambda d: abs(d.start - cue_pos))
             elif follows and (any(r.category == category for r in prev[1]) or _BACK_REF.search(s.text)) and not (
-                {p.match.id for p in s.places if p.specificity >= 3} - {r.place_id for r in prev[1]}
+                _new_places(s, prev[1], 3)
             ):
                 self._fold(prev[1], s)  # the same event, told on: "The soldiers ... seized the palace"
                 continue
             elif same_para:
-                new_places = {p.match.id for p in s.places} - {r.place_id for r in prev[1]}
                 other_event = (
                     decided[2] >= 2 * MIN_WEIGHT or (category == "transport_disruption" and decided[2] >= 3)
                 ) and all(r.category != category for r in prev[1])  # a closure after an attack is its own record
-                if not other_event and not any(p.specificity >= 3 for p in s.places if p.match.id in new_places):
+                if not other_event and not _new_places(s, prev[1], 3):
                     self._fold(prev[1], s)
                     continue
                 first = prev[1][0]
@@ -576,6 +577,26 @@ def _armed_actor_on_a_day(s: Sentence, own: list[DateValue], dated_doc: bool = F
     return any(a[3] in _ARMED_RULES for a in s.actors) and any(
         len(d.value) == 10 and (d.certain or (dated_doc and d.rule.startswith(("dates.day-month", "dates.month-day"))))
         for d in own
+    )
+
+
+def _new_places(s: Sentence, records: list, specificity: int) -> set[str]:
+    """Places of the sentence at least this specific that the records do not already have; the region that
+    holds a record's place ("the army spokesman in Ituri" after a town of Ituri) is not a new place."""
+    held = {(r.country, r.admin1) for r in records if r.admin1}
+    return {
+        p.match.id
+        for p in s.places
+        if p.specificity >= specificity
+        and p.match.id not in {r.place_id for r in records}
+        and not (p.match.kind in ("admin1", "zone") and (p.match.country, p.match.admin1 or p.match.name) in held)
+    }
+
+
+def _casualties_on_a_day(s: Sentence, own: list[DateValue]) -> bool:
+    """A weak cue still reports an event when the sentence counts people killed, wounded or taken on a day."""
+    return any(k in s.counts for k in ("killed", "injured", "hostages_or_kidnapped")) and any(
+        len(d.value) == 10 for d in own
     )
 
 
