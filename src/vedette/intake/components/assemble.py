@@ -76,6 +76,7 @@ class Assemble(Component):
         replaced: list[IncidentRecord] = []
         heads = section_headings(doc.sentences)
         section_day: DateValue | None = None  # the date of the log heading whose section this is
+        entry_time: tuple[str, int, int, int] | None = None  # a log entry heading's time: (time, start, end, para)
         for index, s in enumerate(doc.sentences):
             own = [d for d in s.dates if len(d.value) >= 7] or [
                 d for d in s.dates if d.start - s.start <= 12 and d.text[:3].lower() in _YEAR_EVENT
@@ -84,9 +85,16 @@ class Assemble(Component):
                 last_dated = own[-1]
                 # a dated heading ("14/04 – 07h20 – ALERTE – Atacora") dates the paragraph under it
                 last_dated_para = s.paragraph + 1 if index in heads else s.paragraph
-            if index in heads:
-                # "14 June 2024 06:40 - MANDERA COUNTY - IED strike": its date holds for the section under it
-                section_day = next((d for d in own if len(d.value) == 10), None)
+            day_line = _day_line(s, own)
+            if index in heads or day_line:
+                # "14 June 2024 06:40 - MANDERA COUNTY - IED strike": its date holds for the section under it;
+                # "MARDI 4 MARS 2025" on a line of its own dates the entries under it, "06h10 - JÉNINE - ..."
+                # (a time, no day) is one of them and keeps the day
+                day = next((d for d in own if len(d.value) == 10), None)
+                stamped_entry = s.time is not None and s.time[1] - s.start <= 2
+                if day is not None or not stamped_entry:
+                    section_day = day
+                entry_time = (s.time[0], s.time[1], s.time[2], s.paragraph) if stamped_entry and s.time else None
                 continue
             hits, background = self._weighted(s)
             decided = decide(hits)
@@ -182,6 +190,12 @@ class Assemble(Component):
                     r.actors += [a for a in q.actors if a not in r.actors]
                     r.evidence = f"{q.evidence} [...] {r.evidence}"
             replaced = []
+            if entry_time is not None and s.paragraph == entry_time[3] + 1:
+                for r in made:  # the body of a log entry: the time its heading gives
+                    if r.time is None:
+                        r.time = entry_time[0]
+                        r.provenance["time"] = {"span": [entry_time[1], entry_time[2]],
+                                                "rule": "dates.time-of-log-entry-heading", "text": entry_time[0]}
             records.extend(made)
             prev = (s, made)
             prev_index = index
@@ -591,6 +605,19 @@ def _new_places(s: Sentence, records: list, specificity: int) -> set[str]:
         and p.match.id not in {r.place_id for r in records}
         and not (p.match.kind in ("admin1", "zone") and (p.match.country, p.match.admin1 or p.match.name) in held)
     }
+
+
+_DAY_LINE_REST = re.compile(r"[\W\d_]*(?:[^\W\d_]+[\W\d_]*)?", re.UNICODE)
+
+
+def _day_line(s: Sentence, own: list[DateValue]) -> bool:
+    """A line that is a day and nothing else ("MARDI 4 MARS 2025", "Tuesday, 4 March 2025"): it heads the
+    entries of that day in a log."""
+    day = next((d for d in own if len(d.value) == 10 and d.certain), None)
+    if day is None or len(s.text) > 40 or "\n" in s.text.strip():
+        return False
+    rest = s.text[: day.start - s.start] + " " + s.text[day.end - s.start :]
+    return _DAY_LINE_REST.fullmatch(rest) is not None  # at most one word (a weekday) beside the date
 
 
 def _casualties_on_a_day(s: Sentence, own: list[DateValue]) -> bool:
