@@ -159,6 +159,14 @@ def _with_city(m: Mention, text: str) -> Mention:
     return replace(m, start=city.start(1), surface=text[city.start(1) : m.end])
 
 
+_FORCE_NOUNS = (
+    r"armée|armées|forces|soldats|troupes|militaires|colons|autorités|police|gendarmes|policiers|aviation|drones?|"
+    r"frappes?|army|forces|troops|soldiers|settlers|authorities|military|police|air ?strikes?|jets|warplanes|navy"
+)
+_FORCE_BEFORE = re.compile(rf"\b(?:{_FORCE_NOUNS})\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
+_FORCE_AFTER = re.compile(rf"\s+(?:[\w-]+\s+)?(?:{_FORCE_NOUNS})\b", re.IGNORECASE)
+
+
 @dataclass
 class PlaceRef:
     match: PlaceMatch
@@ -243,7 +251,13 @@ class Places(Component):
         for w in words:
             cc = gaz.country_for_demonym(w)
             if cc:
-                counts[cc] += 0.5 * len(re.findall(rf"\b{re.escape(w)}\b", doc.text))
+                for d in re.finditer(rf"\b{re.escape(w)}\b", doc.text):
+                    # "Israeli troops", "l'armée israélienne", "colons israéliens": forces say who acts, and
+                    # forces act abroad; they speak for their country less than other demonyms do
+                    force = _FORCE_BEFORE.search(doc.text, max(0, d.start() - 25), d.start()) or _FORCE_AFTER.match(
+                        doc.text, d.end()
+                    )
+                    counts[cc] += 0.15 if force else 0.5
         if not counts:  # no country and no demonym: the towns and regions speak, if they agree
             towns: Counter[str] = Counter()
             for m in mentions:
