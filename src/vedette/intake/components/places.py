@@ -558,7 +558,8 @@ class Places(Component):
         heads = {
             i for i in section_headings(doc.sentences)
             if any(d.start - doc.sentences[i].start <= 3 for d in doc.sentences[i].dates)
-        }  # headed by its date: "Location: Kampala; Kasese District" is a field of the message, not a section
+            or (doc.sentences[i].time is not None and doc.sentences[i].time[1] - doc.sentences[i].start <= 3)
+        }  # headed by its date or time: "Location: Kampala; Kasese District" is a field of the message, not a section
         if len(heads) < 2:
             return
         main = max(doc.countries, key=doc.countries.get) if doc.countries else None
@@ -570,7 +571,11 @@ class Places(Component):
                 here, told = (max(found, key=lambda p: p.specificity) if found else None), None
                 continue
             own = [p for p in s.places if p.specificity >= 3]
-            if own:
+            broader = here is not None and all(  # "07h45 - JERICHO - ...: ... between the West Bank and Jordan"
+                p.specificity < here.specificity and p.match.kind in ("admin1", "zone")
+                and p.match.country == here.match.country for p in own
+            )
+            if own and not broader:
                 told = (s.paragraph, own[-1])
             elif here is not None:
                 # the paragraph's own town ("... on the outskirts of Turbat. Four FC personnel were killed"),
