@@ -39,7 +39,11 @@ _TERROR_WORD = re.compile(
     r"islamistes?)\b",
     re.IGNORECASE,
 )
-_CLAIM = re.compile(r"\b(?:claimed|claiming|claim of responsibility|revendiqu\w*)\b", re.IGNORECASE)
+_CLAIM = re.compile(
+    r"\b(?:claimed|claiming|claim of responsibility|revendiqu\w*|(?:was|were|is|are|been) responsible|blamed|"
+    r"(?:est|sont|était|étaient) responsables?)\b",
+    re.IGNORECASE,
+)
 _SEAT_OF_POWER = re.compile(
     r"\b(?:presidential palace|palace|state television|state broadcaster|presidency|"
     r"palais présidentiel|palais|télévision (?:d'état|nationale)|présidence)\b",
@@ -465,7 +469,7 @@ class Assemble(Component):
 
     @staticmethod
     def _terrorism(rec, s: Sentence) -> None:  # noqa: ANN001
-        if rec.category not in ("armed_conflict", "violence_against_civilians"):
+        if rec.category not in ("armed_conflict", "violence_against_civilians", "crime"):
             return
         if re.match(r"(?i)clash|fight|fought|battle|affrontement|combat|accroch", rec.category_cue or ""):
             return  # armed groups clashing with each other or with troops: armed conflict, whoever they are
@@ -474,7 +478,7 @@ class Assemble(Component):
             return  # the state's forces acting (against "terrorists") are not terrorism
         # jihadist groups and groups designated terrorist (their lexicon kind "designated": the BLA)
         jihadist = any(a[3].endswith(("jihadist", "designated")) for a in s.actors) or _TERROR_WORD.search(s.text)
-        claimed = any("jihadist" in a[3] for a in s.actors) and _CLAIM.search(s.text)
+        claimed = any(a[3].endswith(("jihadist", "designated")) for a in s.actors) and _CLAIM.search(s.text)
         if jihadist and (_ATTACK.search(s.text) or claimed):  # "AQIM claimed the operation"
             rec.category = "terrorism"
             rec.provenance["category"] = {
