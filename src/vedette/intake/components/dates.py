@@ -343,6 +343,12 @@ def _days_step(m: re.Match[str]) -> int | None:
         n *= 7
     return -n if m.group("dir").lower() in ("earlier", "before", "auparavant", "plus tôt") else n
 # "a curfew until 7 a.m. on Wednesday, May 11", "prolongé jusqu'au 20 juin": when something ends, not happens
+# "a indiqué jeudi", "said on Thursday": the day something was told, not the day it happened
+_REPORTED_ON = re.compile(
+    r"\b(?:said|told|reported|announced|confirmed|indiqu\w+|annonc\w+|déclar\w+|affirm\w+|appris|précis\w+|"
+    r"confirm\w+)\s+(?:on\s+|le\s+|ce\s+)?$",
+    IC,
+)
 _UNTIL = re.compile(r"\b(?:until|till|jusqu['’](?:au|à|en)|expir\w+ (?:on|le))\b[^;]{0,30}$", IC)
 _EVE_BACK = re.compile(r"veille|before|previous", IC)
 # "a January 2021 U.N. report", "a 2018 poll", "le rapport du 3 mai": the date of a publication, not of an event
@@ -442,7 +448,15 @@ class Dates(Component):
             elif settle:
                 year_ctx = settle[-1]
             s.time = times.get(i)
-            day_values = [d.value for d in s.dates if len(d.value) == 10 and d.start - s.start <= 40]
+            # the sentence's own opening, after a dateline ("BUNIA, 16 mai 2025 (AFP) - ... tués mercredi soir")
+            opening = max([s.start] + [b for a, b in datelines if s.start <= a < s.end])
+            days_told = [
+                d for d in s.dates
+                if len(d.value) == 10 and not _REPORTED_ON.search(doc.text, max(0, d.start - 25), d.start)
+            ]
+            day_values = [d.value for d in days_told if d.start - opening <= 40] or [
+                d.value for d in days_told[:1] if d.start >= opening and not d.certain
+            ]  # a weekday told further in ("... ont été tués mercredi soir") when nothing opens the sentence
             if day_values:
                 last_day = date.fromisoformat(day_values[0])
         return doc
