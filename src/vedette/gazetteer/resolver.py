@@ -41,6 +41,7 @@ MIN_SCORE = 0.25
 GRID = 0.5  # degrees per reverse-lookup grid cell
 FINE = 0.025  # degrees per cell of the reverse-lookup candidate cache
 KM_PER_DEGREE = 6371.0 * math.pi / 180
+DEG = math.pi / 180
 BORDER_CHECK_KM = 10.0  # beyond this, reverse lookups confirm the country with the country polygons
 KIND_WEIGHT = {
     "country": 0.9,
@@ -764,7 +765,7 @@ class Gazetteer:
     def _nearest_fine(self, lat: float, lon: float, coslat: float) -> tuple | None:
         """The fine cell's nearest candidate ``(index, lat, lon, row)`` and its squared distance in
         degrees of latitude, or None where the fine cell cannot settle it."""
-        key = (int(math.floor(lat / FINE)), int(math.floor(lon / FINE)))
+        key = (math.floor(lat / FINE), math.floor(lon / FINE))
         cands = self._fine.get(key)
         if cands is None:
             cands = self._fine[key] = self._fine_candidates(key)
@@ -882,11 +883,20 @@ class Gazetteer:
         """
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise ValueError(f"not a coordinate: {lat}, {lon}")
-        coslat = math.cos(math.radians(lat))
-        found = self._nearest_fine(lat, lon, coslat) if self._grid is not None else None
-        if found:
-            (_, plat_i, plon_i, row), d2 = found
+        coslat = math.cos(lat * DEG)
+        # the fine cell's candidates, inline (this is the hot path): usually one to three places
+        cands = self._fine.get((math.floor(lat / FINE), math.floor(lon / FINE))) if self._grid is not None else None
+        if cands:
+            best, d2 = None, math.inf
+            for c in cands:
+                d = (c[1] - lat) ** 2 + ((c[2] - lon) * coslat) ** 2
+                if d < d2:
+                    best, d2 = c, d
+            _, plat_i, plon_i, row = best
             # equirectangular at the point's latitude: within 0.1 % of the great circle below 100 km
+            dist = KM_PER_DEGREE * math.sqrt(d2)
+        elif cands is None and (found := self._nearest_fine(lat, lon, coslat) if self._grid is not None else None):
+            (_, plat_i, plon_i, row), d2 = found
             dist = KM_PER_DEGREE * math.sqrt(d2)
         else:
             i = self._nearest_index(lat, lon)
