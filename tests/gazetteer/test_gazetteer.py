@@ -208,3 +208,21 @@ def test_transliterations_meet_on_their_consonant_skeleton() -> None:
     assert gaz.by_skeleton("Sheikh Zuweid", "EG").admin1 == "North Sinai"
     assert gaz.by_skeleton("Grand Mosque", "EG") is None and gaz.by_skeleton("Jaar", "YE") is None  # too short
     assert gaz.by_skeleton("Elwak", "KE").name == "El Wak"  # the same letters, run together
+
+
+def test_fast_scoring_equals_explained_scoring_and_context_key_follows_fields() -> None:
+    from vedette.gazetteer import ResolveContext
+
+    gaz = get_gazetteer()
+    ctx = ResolveContext(countries={"ML": 1.0, "NE": 0.4}, admin1={"Koulikoro"}, near=[(12.65, -8.0)], hint="town")
+    seen = 0
+    for name in ("Kati", "Nara", "Gao", "San", "Tripoli", "Niger", "Bamako", "Aleppo"):
+        for row in gaz._lookup(name.lower()):
+            assert gaz._score_only(row, ctx) == gaz._score(row, ctx)[0]
+            assert gaz._score_only(row, None) == gaz._score(row, None)[0]
+            seen += 1
+    assert seen >= 20
+    before = ctx.key()
+    ctx.admin1 = {"Mopti"}
+    assert ctx.key() != before and ctx.key()[1] == ("Mopti",)
+    assert gaz.resolve("Kati", ResolveContext(countries={"ML": 1.0})).admin1 == "Koulikoro"

@@ -243,13 +243,21 @@ class ResolveContext:
     hint: str | None = None
     lang: str | None = None
 
+    def __setattr__(self, name: str, value: object) -> None:
+        object.__setattr__(self, "_key", None)  # fields are replaced, never mutated in place: the key is kept
+        object.__setattr__(self, name, value)
+
     def key(self) -> tuple:
-        return (
-            tuple(sorted(self.countries.items())),
-            tuple(sorted(self.admin1)),
-            tuple((round(a, 1), round(b, 1)) for a, b in self.near[:8]),
-            self.hint,
-        )
+        k = self.__dict__.get("_key")
+        if k is None:
+            k = (
+                tuple(sorted(self.countries.items())),
+                tuple(sorted(self.admin1)),
+                tuple((round(a, 1), round(b, 1)) for a, b in self.near[:8]),
+                self.hint,
+            )
+            object.__setattr__(self, "_key", k)
+        return k
 
 
 @dataclass(frozen=True)
@@ -428,7 +436,10 @@ class Gazetteer:
         self._keys = None
 
     # --- ranking -----------------------------------------------------------------------------
-    def _score(self, row: _Row, ctx: ResolveContext | None) -> tuple[float, str]:
+    def _score(self, row: _Row, ctx: ResolveContext | None, explain: bool = True) -> tuple[float, str]:
+        """Score of a candidate in context, and (with ``explain``) the reasons, as the CLI shows them."""
+        if not explain:
+            return self._score_only(row, ctx), ""
         why = [f"{row.kind}"]
         s = KIND_WEIGHT.get(row.kind, 0.3)
         if row.kind in ("city", "locality", "custom") and row.population:
@@ -460,7 +471,32 @@ class Gazetteer:
                 why.append("river, not the country")
         return min(s / 2.2, 1.0), ", ".join(why)
 
-    def _ranked(self, mention: str, ctx: ResolveContext | None) -> list[PlaceMatch]:
+    def _score_only(self, row: _Row, ctx: ResolveContext | None) -> float:
+        """``_score`` without building its explanation (the hot path of resolution); the same arithmetic."""
+        s = KIND_WEIGHT.get(row.kind, 0.3)
+        if row.kind in ("city", "locality", "custom") and row.population:
+            s += 0.35 * min(math.log10(row.population + 1) / 7, 1.0)
+        if row.exact:
+            s += 0.05
+        if ctx:
+            w = ctx.countries.get(row.country or "", 0.0)
+            if w:
+                s += 0.8 * min(w, 1.0)
+            if row.admin1 and row.admin1 in ctx.admin1 and row.kind != "admin1":
+                s += 0.25
+            if ctx.near and _near_any(row.lat, row.lon, ctx.near, 150.0):
+                s += 0.25
+            if ctx.hint == "region" and row.kind == "admin1":
+                s += 0.7
+            elif ctx.hint == "airport" and row.kind == "airport":
+                s += 1.0
+            elif ctx.hint == "town" and row.kind in ("city", "locality"):
+                s += 0.3
+            elif ctx.hint == "river" and row.kind == "country":
+                s -= 2.0
+        return min(s / 2.2, 1.0)
+
+    def _ranked(self, mention: str, ctx: ResolveContext | None, best_only: bool = False) -> list[PlaceMatch]:
         rows = self._lookup(fold(mention))
         code = False
         if mention.isupper() and len(mention) in (3, 4) and mention.isalpha():
@@ -468,6 +504,9 @@ class Gazetteer:
             coded = self._lookup(f"{'iata' if len(mention) == 3 else 'icao'}:{mention.lower()}")
             if coded and not any(r.kind in ("country", "admin1") for r in rows):
                 rows, code = coded, True
+        if best_only and rows:  # only the winner is wanted: score without explanations, explain the winner
+            scored = [(max(self._score_only(r, ctx), 0.9) if code else self._score_only(r, ctx), r) for r in rows]
+            rows = [min(scored, key=lambda t: (-t[0], -t[1].population, t[1].gid))[1]]
         out = []
         for r in rows:
             score, why = self._score(r, ctx)
@@ -492,14 +531,14 @@ class Gazetteer:
             for pat in patterns:
                 m = pat.fullmatch(mention)
                 if m and fold(m.group("base")) != fold(mention):
-                    sub = ResolveContext(**{**(ctx.__dict__ if ctx else {}), "hint": hint})
+                    sub = replace(ctx, hint=hint) if ctx else ResolveContext(hint=hint)
                     base = re.sub(r"^(?:The|the|La|Le|Les|L['’])\s*", "", m.group("base"))
                     if hint == "airport":
                         return self._airport(base, sub)
                     if hint == "river":
                         return None  # a river is not a settlement; the caller keeps looking
                     return self.resolve(base, sub)
-        ranked = self._ranked(mention, ctx)
+        ranked = self._ranked(mention, ctx, best_only=True)
         if not ranked or ranked[0].score < MIN_SCORE:
             return None
         return ranked[0]
