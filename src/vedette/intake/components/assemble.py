@@ -277,6 +277,16 @@ class Assemble(Component):
         ]
         if transport and category != "transport_disruption":
             categories.append("transport_disruption")
+        elif category == "transport_disruption" and transport:
+            # "drones targeted the airport ...; the airport suspended all flights": the attack is an incident too
+            totals: dict[str, float] = {}
+            for h in s.categories:
+                if h[0] in _VIOLENT:
+                    totals[h[0]] = totals.get(h[0], 0.0) + h[1]
+            violent = max(totals, key=totals.get, default=None)
+            if violent is not None and totals[violent] >= 3:
+                categories.insert(0, violent)
+                category, cue = violent, max((h for h in s.categories if h[0] == violent), key=lambda h: h[1])[2]
         out = []
         for cat in categories:
             cat_places = chosen
@@ -622,6 +632,9 @@ def _day_line(s: Sentence, own: list[DateValue]) -> bool:
         return False
     rest = s.text[: day.start - s.start] + " " + s.text[day.end - s.start :]
     return _DAY_LINE_REST.fullmatch(rest) is not None  # at most one word (a weekday) beside the date
+
+
+_VIOLENT = ("armed_conflict", "terrorism", "violence_against_civilians")
 
 
 def _casualties_on_a_day(s: Sentence, own: list[DateValue]) -> bool:

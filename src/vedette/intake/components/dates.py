@@ -314,7 +314,9 @@ _RELATIVE_RULES = ("dates.relative-day", "dates.weekday-before-document-date")
 _EVE = re.compile(
     r"\b(?:la veille|l['’]avant-veille|the day before|the previous day|the night before|le lendemain|the next day|"
     r"the following day|the day after|the same day|that same day|later that day|that evening|that night|"
-    r"le jour même|le soir même|le même jour|ce jour-là|ce soir-là|le matin même)\b",
+    r"le jour même|le soir même|le même jour|ce jour-là|ce soir-là|le matin même|"
+    r"the previous (?:evening|night|morning|afternoon)|the (?:evening|night|morning) before|"
+    r"the (?:next|following) (?:morning|evening|night|afternoon)|that (?:morning|afternoon)|la nuit précédente)\b",
     IC,
 )
 _EVE_SAME = re.compile(r"same|même|that|-là", IC)
