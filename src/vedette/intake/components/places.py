@@ -65,6 +65,12 @@ _OFFSET = re.compile(
     r"(?:(?:au|à\s+l['’]|à|to\s+the)\s*)?(?P<dir>" + _DIR_WORDS + r")\s+(?P<of>of\s+|de\s+|d['’]|du\s+)",
     re.IGNORECASE,
 )
+# between a town and the town it is located from: "), east of ", ", just north of the city of ", ", au sud de "
+_BEARING = re.compile(
+    r"\)?\s*,\s*(?:(?:just|some|slightly|à quelques kilomètres)\s+)?(?:to\s+the\s+|au\s+|à\s+l['’]|à\s+)?"
+    r"(?:" + _DIR_WORDS + r")\s+(?:of|de|d['’]|du)\s*(?:the\s+(?:city|town)\s+of\s+|la\s+ville\s+de\s+)?",
+    re.IGNORECASE,
+)
 _DIR = {
     "north": (1, 0), "south": (-1, 0), "east": (0, 1), "west": (0, -1),
     "north-east": (1, 1), "north-west": (1, -1), "south-east": (-1, 1), "south-west": (-1, -1),
@@ -320,6 +326,7 @@ class Places(Component):
             sent.places.append(PlaceRef(match, m.start, m.end, m.surface, f"places.{match.why}"))
         self._compass_compounds(doc, ctx)
         self._offsets(doc)
+        self._bearings(doc)
         self._local_names(doc, mentions, first, datelines)
         return doc
 
@@ -474,6 +481,26 @@ class Places(Component):
                 )
                 i = s.places.index(ref)
                 s.places[i] = PlaceRef(moved, m.start(), ref.end, doc.text[m.start() : ref.end], "places.distance-from-town")
+
+    @staticmethod
+    def _bearings(doc: Doc) -> None:
+        """"in Koya, east of Erbil", "à Tammoun, au sud de Tubas": a bearing from a second town only locates the
+        town just named; the second town is no place of the event."""
+        for s in doc.sentences:
+            if len(s.places) < 2:
+                continue
+            keep = [s.places[0]]
+            for p in s.places[1:]:
+                prev = keep[-1]
+                if (
+                    prev.specificity >= 4
+                    and p.match.kind in ("city", "locality")
+                    and p.match.id != prev.match.id
+                    and _BEARING.fullmatch(doc.text, prev.end, p.start)
+                ):
+                    continue
+                keep.append(p)
+            s.places = keep
 
     def _named_in_region(self, doc: Doc) -> None:
         """A place the gazetteer lacks that the text itself locates ("le djebel Chaambi, dans le gouvernorat de
