@@ -634,7 +634,7 @@ def _day_line(s: Sentence, own: list[DateValue]) -> bool:
     return _DAY_LINE_REST.fullmatch(rest) is not None  # at most one word (a weekday) beside the date
 
 
-_VIOLENT = ("armed_conflict", "terrorism", "violence_against_civilians")
+_VIOLENT = ("armed_conflict", "terrorism", "violence_against_civilians", "kidnapping")
 
 
 def _casualties_on_a_day(s: Sentence, own: list[DateValue]) -> bool:
