@@ -537,6 +537,9 @@ class Gazetteer:
                         return self._airport(base, sub)
                     if hint == "river":
                         return None  # a river is not a settlement; the caller keeps looking
+                    whole = [r for r in self._ranked(mention, ctx, best_only=True) if r.kind in ("zone", "admin1")]
+                    if whole and whole[0].score >= MIN_SCORE:
+                        return whole[0]  # "Kurdistan Region" is a region's own name, not 'Kurdistan' + 'region'
                     return self.resolve(base, sub)
         ranked = self._ranked(mention, ctx, best_only=True)
         if not ranked or ranked[0].score < MIN_SCORE:
