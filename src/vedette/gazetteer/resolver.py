@@ -436,25 +436,32 @@ class Gazetteer:
         self._keys = None
 
     # --- ranking -----------------------------------------------------------------------------
-    def _score(self, row: _Row, ctx: ResolveContext | None, explain: bool = True) -> tuple[float, str]:
-        """Score of a candidate in context, and (with ``explain``) the reasons, as the CLI shows them."""
-        if not explain:
-            return self._score_only(row, ctx), ""
-        why = [f"{row.kind}"]
+    def _score(self, row: _Row, ctx: ResolveContext | None) -> tuple[float, str]:
+        """Score of a candidate in context and the reasons for it, as the CLI shows them."""
+        score, reasons = self._score_parts(row, ctx)
+        return score, ", ".join(r.format(row=row) for r in reasons)
+
+    def _score_only(self, row: _Row, ctx: ResolveContext | None) -> float:
+        """``_score`` without formatting its reasons (the hot path of resolution)."""
+        return self._score_parts(row, ctx)[0]
+
+    @staticmethod
+    def _score_parts(row: _Row, ctx: ResolveContext | None) -> tuple[float, list[str]]:
+        why = ["{row.kind}"]  # reasons as templates: formatted only when shown
         s = KIND_WEIGHT.get(row.kind, 0.3)
         if row.kind in ("city", "locality", "custom") and row.population:
             s += 0.35 * min(math.log10(row.population + 1) / 7, 1.0)
-            why.append(f"pop {row.population}")
+            why.append("pop {row.population}")
         if row.exact:
             s += 0.05
         if ctx:
             w = ctx.countries.get(row.country or "", 0.0)
             if w:
                 s += 0.8 * min(w, 1.0)
-                why.append(f"country context {row.country}")
+                why.append("country context {row.country}")
             if row.admin1 and row.admin1 in ctx.admin1 and row.kind != "admin1":
                 s += 0.25
-                why.append(f"in {row.admin1}")
+                why.append("in {row.admin1}")
             if ctx.near and _near_any(row.lat, row.lon, ctx.near, 150.0):
                 s += 0.25
                 why.append("near other places named")
@@ -469,32 +476,7 @@ class Gazetteer:
             elif ctx.hint == "river" and row.kind == "country":
                 s -= 2.0
                 why.append("river, not the country")
-        return min(s / 2.2, 1.0), ", ".join(why)
-
-    def _score_only(self, row: _Row, ctx: ResolveContext | None) -> float:
-        """``_score`` without building its explanation (the hot path of resolution); the same arithmetic."""
-        s = KIND_WEIGHT.get(row.kind, 0.3)
-        if row.kind in ("city", "locality", "custom") and row.population:
-            s += 0.35 * min(math.log10(row.population + 1) / 7, 1.0)
-        if row.exact:
-            s += 0.05
-        if ctx:
-            w = ctx.countries.get(row.country or "", 0.0)
-            if w:
-                s += 0.8 * min(w, 1.0)
-            if row.admin1 and row.admin1 in ctx.admin1 and row.kind != "admin1":
-                s += 0.25
-            if ctx.near and _near_any(row.lat, row.lon, ctx.near, 150.0):
-                s += 0.25
-            if ctx.hint == "region" and row.kind == "admin1":
-                s += 0.7
-            elif ctx.hint == "airport" and row.kind == "airport":
-                s += 1.0
-            elif ctx.hint == "town" and row.kind in ("city", "locality"):
-                s += 0.3
-            elif ctx.hint == "river" and row.kind == "country":
-                s -= 2.0
-        return min(s / 2.2, 1.0)
+        return min(s / 2.2, 1.0), why
 
     def _ranked(self, mention: str, ctx: ResolveContext | None, best_only: bool = False) -> list[PlaceMatch]:
         rows = self._lookup(fold(mention))
