@@ -433,3 +433,14 @@ def test_a_country_s_capital_and_a_word_that_is_also_an_acronym() -> None:
     recs = extract_text(text, "so.txt", published=date(2024, 11, 12))
     assert {r.place_id for r in recs} <= {"gn:53654"} and any(r.admin1 == "Banaadir" for r in recs)
     assert all(r.country == "SO" for r in recs)
+
+
+def test_a_chronology_entry_opening_with_its_date_is_no_dateline() -> None:
+    text = (
+        "Chronology\n\nJune 29, 2020: a singer was shot dead by unidentified gunmen in Addis Ababa.\n\n"
+        "November 1, 2020: gunmen killed at least 54 villagers near Gimbi.\n"
+    )
+    doc = extract_doc(text, "chronology.txt")
+    assert [[d.value for d in s.dates] for s in doc.sentences[1:]] == [["2020-06-29"], ["2020-11-01"]]
+    lede = extract_doc("BUNIA, 16 May 2025 (AFP) - Gunmen killed 12 civilians on Wednesday in Djugu.", "x.txt")
+    assert [d.value for d in lede.sentences[0].dates] == ["2025-05-14"]  # the dateline's date is the story's

@@ -102,8 +102,9 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 # "BAMAKO, Feb. 2, 2012 (Agency) — ", "PORT OF SPAIN, Trinidad, Dec. 31, 2024 — ", and a letter's
 # "Conakry, le 6 novembre 2023" line
 DATELINE = re.compile(
-    r"^[A-ZÀ-Þ][\w’'\- ]{1,40}(?:\s*\([^)]{1,30}\))?,\s+[^\n]{0,40}?\d{4}\s*(?:\([^)\n]{1,30}\)\s*)?[-–—:]\s"
-    r"|^[A-ZÀ-Þ][\w’'\- ]{1,40},\s+(?:le\s+|on\s+)?\d{1,2}(?:er|st|nd|rd|th)?\s+[^\W\d]+\.?\s+\d{4}\s*$",
+    # the town has no digits: "June 29, 2020: ..." opening a chronology entry is no dateline
+    r"^[A-ZÀ-Þ](?:[^\W\d_]|[’'\- ]){1,40}(?:\s*\([^)]{1,30}\))?,\s+[^\n]{0,40}?\d{4}\s*(?:\([^)\n]{1,30}\)\s*)?[-–—:]\s"
+    r"|^[A-ZÀ-Þ](?:[^\W\d_]|[’'\- ]){1,40},\s+(?:le\s+|on\s+)?\d{1,2}(?:er|st|nd|rd|th)?\s+[^\W\d]+\.?\s+\d{4}\s*$",
     re.MULTILINE,
 )
 TIME = re.compile(
