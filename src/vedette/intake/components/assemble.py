@@ -719,8 +719,35 @@ def merge_records(records: list) -> list:
         else:
             out.append(r)
     out = _fold_coarse(out)
+    out = _fold_summaries(out)
     for r in out:
         r.severity = severity(r)
+    return out
+
+
+def _fold_summaries(records: list) -> list:
+    """A bulleted highlight dated only by the document's own date ("- Drone strikes hit Kassala airport")
+    that repeats a record the text dates itself (same category, same place, or at country level
+    the only such record) is a summary of that incident, not another: its evidence joins it."""
+    told = [r for r in records if str(r.provenance.get("date", {}).get("rule", "")).startswith("dates.")]
+    out = []
+    for r in records:
+        bullet = r.evidence.lstrip()[:1] in ("-", "•", "*", "–", "·")
+        if bullet and r.provenance.get("date", {}).get("rule") == "assemble.document-date" and not r.date_certain:
+            same = [t for t in told if t.category == r.category and t.place_id == r.place_id and t.date <= r.date]
+            if not same and r.admin1 is None:
+                same = [t for t in told if t.category == r.category and t.country == r.country and t.date <= r.date]
+                same = same if len(same) == 1 else []
+            if same:
+                t = same[0]
+                if r.evidence not in t.evidence:
+                    t.evidence = f"{t.evidence} [...] {r.evidence}"
+                for f in ("killed", "injured", "hostages_or_kidnapped"):
+                    if getattr(t, f) is None and getattr(r, f) is not None:
+                        setattr(t, f, getattr(r, f))
+                t.actors += [a for a in r.actors if a not in t.actors]
+                continue
+        out.append(r)
     return out
 
 
