@@ -118,6 +118,7 @@ _DIVERTED = re.compile(
     r"retournaient|se rendaient|se rendait) (?:à|vers|au|en))\s+"
     r"(?:[A-ZÀ-Þ][\w'’-]*(?:\s+|,\s*)|and\s+|et\s+|the\s+|l['’]|le\s+|la\s+)*$"
 )  # where they were going, not where it happened
+_ETHNIC = re.compile(r"\b(?:ethnic|ethnically|d['’]ethnie|ethnie)\s+$|\bethnic\s+\w+\s+and\s+$", re.IGNORECASE)
 _QUARTER = re.compile(
     r"\b(?:quartiers?|neighbou?rhoods?|districts?|suburbs?|communes?|townships?|slums?|estates?|bidonvilles?|"
     r"banlieues?)\s+(?:of\s+|de\s+|du\s+|des\s+|d['’])?(?:la\s+|le\s+|l['’]|the\s+)?$",
@@ -312,6 +313,8 @@ class Places(Component):
                 continue
             if m.start in initial and match.kind != "country" and doc.countries.get(match.country or "", 0) < 0.6:
                 continue
+            if _ETHNIC.search(doc.text, max(0, m.start - 25), m.start):
+                continue  # "ethnic Amhara villagers", "d'ethnie peule": a people, not the region of that name
             if _DIVERTED.search(doc.text, max(0, m.start - 50), m.start):
                 continue  # "flights were diverted to Lucknow and Delhi": where they went, not where it happened
             if doc.countries.get(match.country or "", 0) < 0.6 and _QUARTER.search(doc.text, max(0, m.start - 30), m.start):
