@@ -65,6 +65,8 @@ _OFFSET = re.compile(
     r"(?:(?:au|à\s+l['’]|à|to\s+the)\s*)?(?P<dir>" + _DIR_WORDS + r")\s+(?P<of>of\s+|de\s+|d['’]|du\s+)",
     re.IGNORECASE,
 )
+# an entry's label naming its district or province: "Kashmore: On 20 August, ..."
+_LABEL = re.compile(r"[A-ZÀ-Þ][^\W\d_]+(?:[ -][A-ZÀ-Þ][^\W\d_]+){0,2}\s*:\s")
 # between a town and the town it is located from: "), east of ", ", just north of the city of ", ", au sud de "
 _BEARING = re.compile(
     r"\)?\s*,\s*(?:(?:just|some|slightly|à quelques kilomètres)\s+)?(?:to\s+the\s+|au\s+|à\s+l['’]|à\s+)?"
@@ -488,10 +490,16 @@ class Places(Component):
     @staticmethod
     def _bearings(doc: Doc) -> None:
         """"in Koya, east of Erbil", "à Tammoun, au sud de Tubas": a bearing from a second town only locates the
-        town just named; the second town is no place of the event."""
+        town just named; the second town is no place of the event. Likewise an entry's label ("Kashmore: ...")
+        when the entry names a place of its own."""
         for s in doc.sentences:
             if len(s.places) < 2:
                 continue
+            label = _LABEL.match(doc.text, s.start)
+            if label and s.places[0].start < label.end() and any(
+                p.specificity >= 3 and p.start >= label.end() for p in s.places[1:]
+            ):
+                s.places = s.places[1:]  # "Kashmore: On 20 August, ... near Kandhkot": the label is the district
             keep = [s.places[0]]
             for p in s.places[1:]:
                 prev = keep[-1]
