@@ -226,3 +226,11 @@ def test_fast_scoring_equals_explained_scoring_and_context_key_follows_fields() 
     ctx.admin1 = {"Mopti"}
     assert ctx.key() != before and ctx.key()[1] == ("Mopti",)
     assert gaz.resolve("Kati", ResolveContext(countries={"ML": 1.0})).admin1 == "Koulikoro"
+
+
+def test_names_with_a_joined_arabic_article_are_found_whole() -> None:
+    gaz = get_gazetteer()
+    text = "Mortar rounds landed inside Deir ez-Zor airport; later, protests in Sharm el-Sheikh."
+    found = [(m.surface, sorted(m.kinds)) for m in gaz.find_mentions(text)]
+    assert ("Deir ez-Zor airport", ["airport"]) in found and ("Sharm el-Sheikh", ["name"]) in found
+    assert gaz.resolve("Deir ez-Zor airport").kind == "airport"

@@ -79,7 +79,12 @@ _DIR_WORD = (
 )
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*"
 _SP = r"[ \t\u00a0]+"  # names never run across a line break ("Kathmandu, Nepal\n\nDemonstration Alert")
-_NAME = rf"{_CAP}(?:(?:{_SP}(?:(?:de|du|des|la|le|al|el|of|the|da|do|di|sur){_SP}){{0,2}}|{_SP}[dl]['’]){_CAP}){{0,4}}"
+# an Arabic article joined to the next word: "Deir ez-Zor", "Sharm el-Sheikh", "Ras al-Ain"
+_JOINED = r"(?:al|el|ez|es|ad|ar|as|at|az|an|ed|er|ash|ech|ach|ul|ud|ur|e)-"
+_NAME = (
+    rf"{_CAP}(?:(?:{_SP}(?:(?:de|du|des|la|le|al|el|of|the|da|do|di|sur){_SP}){{0,2}}|{_SP}[dl]['’]|{_SP}{_JOINED})"
+    rf"{_CAP}){{0,4}}"
+)
 ZONE_PATTERNS = [
     re.compile(rf"\b(?P<dir>{_DIR_WORD})(?:ern)?\s+(?P<base>{_NAME})"),
     re.compile(rf"\b[Tt]he\s+(?P<dir>{_DIR_WORD})\s+of\s+(?:the\s+)?(?P<base>{_NAME})"),
@@ -110,7 +115,7 @@ RIVER_PATTERNS = [
 # Herzegovina"); a run such as "Mali and Niger" still yields both names, since "and" is a function word
 _RUN_NAME = (
     rf"{_CAP}(?:(?:{_SP}(?:(?:de|du|des|la|le|al|el|of|the|da|do|di|sur|and|et|ech|ach|ash|ad|an|as|at|az|ez|es|er|ed)"
-    rf"{_SP}){{0,2}}|{_SP}[dl]['’]){_CAP}){{0,4}}"
+    rf"{_SP}){{0,2}}|{_SP}[dl]['’]|{_SP}{_JOINED}){_CAP}){{0,4}}"
 )
 _CAP_RUN = re.compile(rf"(?<![\w\-’'])(?:{_RUN_NAME})")
 _ABBREVIATIONS = (("saint ", "st "), ("sainte ", "ste "), ("mount ", "mt "), ("fort ", "ft "), ("port ", "pt "))
