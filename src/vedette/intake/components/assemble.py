@@ -30,8 +30,8 @@ _BACKGROUND = re.compile(
     re.IGNORECASE,
 )  # not "the following day", "after midnight": a time, not a clause the event is measured against
 _ATTACK = re.compile(
-    r"\b(?:attack\w*|ambush\w*|killed|killing|bomb\w*|stormed|opened fire|attaqu\w*|tu[ée]\w*|"
-    r"embuscade|attentat\w*)\b",
+    r"\b(?:attack\w*|ambush\w*|killed|killing|bomb\w*|stormed|opened fire|torched|set fire|attaqu\w*|tu[ée]\w*|"
+    r"embuscade|attentat\w*|incendi\w+)\b",
     re.IGNORECASE,
 )
 _TERROR_WORD = re.compile(
