@@ -88,11 +88,11 @@ HELDOUT = HERE / "heldout"
 def test_quality_on_held_out_batches(capsys: pytest.CaptureFixture[str]) -> None:
     """Documents written by colleagues who never read the extractor (heldout/README.md): the closest we have
     to the unseen documents the product will meet. First-run F1 was 0.495 (a), 0.428 (b), 0.424 (c), 0.605 (d,
-    written after a-c had been worked through), 0.615 (e), 0.576 (f), 0.656 (g), 0.497 (h), 0.663 (i); the rules were generalised against them since,
+    written after a-c had been worked through), 0.615 (e), 0.576 (f), 0.656 (g), 0.497 (h), 0.663 (i), 0.583 (j); the rules were generalised against them since,
     so the bar guards the gain rather than measures generality."""
     score = _scorer()
     texts = sorted(t for t in HELDOUT.glob("[a-z]/*.txt") if t.with_suffix(".jsonl").exists())
-    assert len(texts) >= 60
+    assert len(texts) >= 67
     gold: list[dict] = []
     for t in texts:
         gold += [json.loads(line) for line in t.with_suffix(".jsonl").read_text(encoding="utf-8").splitlines() if line]
