@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from vedette.intake.regex import gated
+
 REGISTRY: dict[str, type[Component]] = {}
 DEFAULT_PIPELINE = (
     "clean",
@@ -93,8 +95,6 @@ class Doc:
         if starts is None or ends is None or len(starts) != len(self.sentences) or len(ends) != len(starts):
             starts = self.meta["_sentence_starts"] = [s.start for s in self.sentences]
             ends = self.meta["_sentence_ends"] = [s.end for s in self.sentences]
-        from vedette.intake.regex import gated
-
         for m in gated(pattern).finditer(self.text):
             i = bisect_right(starts, m.start()) - 1
             if i >= 0 and m.end() <= ends[i]:

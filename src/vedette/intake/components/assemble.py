@@ -612,11 +612,12 @@ def _new_places(s: Sentence, records: list, specificity: int) -> set[str]:
     """Places of the sentence at least this specific that the records do not already have; the region that
     holds a record's place ("the army spokesman in Ituri" after a town of Ituri) is not a new place."""
     held = {(r.country, r.admin1) for r in records if r.admin1}
+    known = {r.place_id for r in records}
     return {
         p.match.id
         for p in s.places
         if p.specificity >= specificity
-        and p.match.id not in {r.place_id for r in records}
+        and p.match.id not in known
         and not (p.match.kind in ("admin1", "zone") and (p.match.country, p.match.admin1 or p.match.name) in held)
     }
 
@@ -706,14 +707,9 @@ def merge_records(records: list) -> list:
             if not close or (o.date != r.date and told):  # "Thursday ... barricades", "Friday ... clashes": two days
                 continue
                 continue
-            if r.evidence not in o.evidence:
-                o.evidence = f"{o.evidence} [...] {r.evidence}"
+            _absorb(o, r)
             if da and db and db < da:
                 o.date, o.date_certain = r.date, r.date_certain
-            for f in ("killed", "injured", "hostages_or_kidnapped"):
-                if getattr(o, f) is None and getattr(r, f) is not None:
-                    setattr(o, f, getattr(r, f))
-            o.actors += [a for a in r.actors if a not in o.actors]
             o.time = o.time or r.time
             break
         else:
@@ -723,6 +719,16 @@ def merge_records(records: list) -> list:
     for r in out:
         r.severity = severity(r)
     return out
+
+
+def _absorb(into, other) -> None:  # noqa: ANN001 - IncidentRecord
+    """``other`` is another telling of ``into``: its evidence, the counts ``into`` lacks and its actors join."""
+    if other.evidence not in into.evidence:
+        into.evidence = f"{into.evidence} [...] {other.evidence}"
+    for f in ("killed", "injured", "hostages_or_kidnapped"):
+        if getattr(into, f) is None and getattr(other, f) is not None:
+            setattr(into, f, getattr(other, f))
+    into.actors += [a for a in other.actors if a not in into.actors]
 
 
 def _fold_summaries(records: list) -> list:
@@ -739,13 +745,7 @@ def _fold_summaries(records: list) -> list:
                 same = [t for t in told if t.category == r.category and t.country == r.country and t.date <= r.date]
                 same = same if len(same) == 1 else []
             if same:
-                t = same[0]
-                if r.evidence not in t.evidence:
-                    t.evidence = f"{t.evidence} [...] {r.evidence}"
-                for f in ("killed", "injured", "hostages_or_kidnapped"):
-                    if getattr(t, f) is None and getattr(r, f) is not None:
-                        setattr(t, f, getattr(r, f))
-                t.actors += [a for a in r.actors if a not in t.actors]
+                _absorb(same[0], r)
                 continue
         out.append(r)
     return out

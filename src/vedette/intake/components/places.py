@@ -170,7 +170,7 @@ def _with_city(m: Mention, text: str) -> Mention:
 
 _FORCE_NOUNS = (
     r"armée|armées|forces|soldats|troupes|militaires|colons|autorités|police|gendarmes|policiers|aviation|drones?|"
-    r"frappes?|army|forces|troops|soldiers|settlers|authorities|military|police|air ?strikes?|jets|warplanes|navy"
+    r"frappes?|army|troops|soldiers|settlers|authorities|military|air ?strikes?|jets|warplanes|navy"
 )
 _FORCE_BEFORE = re.compile(rf"\b(?:{_FORCE_NOUNS})\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
 _FORCE_AFTER = re.compile(rf"\s+(?:[\w-]+\s+)?(?:{_FORCE_NOUNS})\b", re.IGNORECASE)
