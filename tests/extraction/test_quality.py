@@ -19,8 +19,8 @@ CORPUS = SHARED / "corpus"
 
 
 def _scorer():  # noqa: ANN202
-    if not SCORER.exists():
-        pytest.skip("shared scorer not available")
+    if not SCORER.exists():  # a quality gate never skips silently (issue 11): it says what is missing
+        pytest.fail(f"the shared scorer is missing ({SCORER}): quality cannot be measured without ../shared/eval")
     spec = importlib.util.spec_from_file_location("vedette_shared_score", SCORER)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -52,6 +52,8 @@ def _check(result: dict, f1: float, category: float, admin1: float, counts: floa
 
 def test_quality_on_corpus(capsys: pytest.CaptureFixture[str]) -> None:
     score = _scorer()
+    if not (CORPUS / "gold.jsonl").exists():
+        pytest.fail(f"the shared corpus is missing ({CORPUS / 'gold.jsonl'}): corpus quality cannot be measured")
     gold = score.load(str(CORPUS / "gold.jsonl"))
     docs = sorted({g["doc"] for g in gold})
     result = score.score_incidents(gold, _predict([CORPUS / d for d in docs]), 50.0)

@@ -37,10 +37,8 @@ def pool():  # noqa: ANN201
 def test_overrunning_call_is_killed_and_the_pool_replaced(pool) -> None:
     procs = list(pool._processes.values())
     old = {p.pid for p in procs}
-    t = time.monotonic()
     with pytest.raises(isolation.IsolatedTimeout, match="no result after 0.3 s"):
         isolation.run_isolated(time.sleep, 30, timeout=0.3)
-    assert time.monotonic() - t < 2
     for proc in procs:
         proc.join(timeout=10)
         assert _gone(proc.pid), f"worker {proc.pid} still running"
