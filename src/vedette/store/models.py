@@ -6,5 +6,6 @@ from vedette.intake import models as intake_models  # noqa: F401
 from vedette.people import models as people_models  # noqa: F401
 from vedette.risk import models as risk_models  # noqa: F401
 from vedette.store.base import Base
+from vedette.tenancy import models as tenancy_models  # noqa: F401
 
 metadata = Base.metadata
