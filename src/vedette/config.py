@@ -42,6 +42,16 @@ class Settings(BaseSettings):
 
     @property
     def effective_database_url(self) -> str:
+    # Accounts (vedette.tenancy): sessions, tokens, sign-in throttling.
+    session_ttl_hours: float = Field(12.0, description="A web session ends this long after sign-in.")
+    session_idle_minutes: float = Field(60.0, description="A web session unused this long ends.")
+    cookie_secure: bool = Field(True, description="Session cookies only over HTTPS (browsers allow localhost).")
+    token_default_days: int = Field(90, description="Default lifetime of a new API token (0: no expiry).")
+    password_reset_minutes: int = Field(60, description="How long a password-reset link stays valid.")
+    login_window_minutes: int = Field(15, description="Window over which failed sign-ins are counted.")
+    login_max_failures_account: int = Field(5, description="Failed sign-ins per account within the window.")
+    login_max_failures_ip: int = Field(30, description="Failed sign-ins per client address within the window.")
+    demo_mode: bool = Field(False, description="Demo installation: `make run` prints the demo accounts.")
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'vedette.sqlite').resolve()}"
