@@ -39,9 +39,6 @@ class Settings(BaseSettings):
     feed_poll_interval_s: int = Field(900, description="Default interval between polls of a feed.")
     actor_lexicon_path: Path | None = Field(None, description="Extra actor lexicon (TSV, same columns).")
     user_agent: str = Field("Vedette/0.1 (+https://example.invalid/vedette)", description="HTTP User-Agent.")
-
-    @property
-    def effective_database_url(self) -> str:
     # Accounts (vedette.tenancy): sessions, tokens, sign-in throttling.
     session_ttl_hours: float = Field(12.0, description="A web session ends this long after sign-in.")
     session_idle_minutes: float = Field(60.0, description="A web session unused this long ends.")
@@ -52,6 +49,9 @@ class Settings(BaseSettings):
     login_max_failures_account: int = Field(5, description="Failed sign-ins per account within the window.")
     login_max_failures_ip: int = Field(30, description="Failed sign-ins per client address within the window.")
     demo_mode: bool = Field(False, description="Demo installation: `make run` prints the demo accounts.")
+
+    @property
+    def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'vedette.sqlite').resolve()}"
