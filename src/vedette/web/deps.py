@@ -1,21 +1,5 @@
-"""Request-scoped dependencies shared by every router."""
+"""Moved to ``vedette.store.deps`` (routers import it from there); kept until every router is switched."""
 
-from __future__ import annotations
+from vedette.store.deps import get_session
 
-from collections.abc import Iterator
-
-from sqlalchemy.orm import Session
-
-from vedette.store.db import session_factory
-
-
-def get_session() -> Iterator[Session]:
-    session = session_factory()()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+__all__ = ["get_session"]
