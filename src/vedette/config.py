@@ -31,6 +31,11 @@ class Settings(BaseSettings):
 
     # Intake limits: bad input is rejected with a named error, never half-written.
     max_document_bytes: int = Field(50 * 1024 * 1024, description="Largest file or download accepted.")
+    max_request_bytes: int = Field(
+        51 * 1024 * 1024,
+        description="Largest body to an upload route (max_document_bytes + multipart overhead); 413 above.",
+    )
+    max_json_bytes: int = Field(1024 * 1024, description="Largest request body to any other route; 413 above.")
     fetch_timeout_s: float = Field(10.0, description="Timeout for one URL or feed fetch.")
     parse_timeout_s: float = Field(20.0, description="Longest time spent turning one item into text.")
     max_html_depth: int = Field(2000, description="Deepest HTML nesting accepted.")
