@@ -55,6 +55,7 @@ def settings_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("VEDETTE_DATABASE_URL", database_url)
     monkeypatch.setenv("VEDETTE_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("VEDETTE_SCHEDULER_ENABLED", "false")
+    monkeypatch.setenv("VEDETTE_FETCH_ALLOW", "127.0.0.1")  # the tests' local HTTP servers (tests/helpers.py)
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -36,7 +38,7 @@ class Settings(BaseSettings):
         description="Largest body to an upload route (max_document_bytes + multipart overhead); 413 above.",
     )
     max_json_bytes: int = Field(1024 * 1024, description="Largest request body to any other route; 413 above.")
-    fetch_timeout_s: float = Field(10.0, description="Timeout for one URL or feed fetch.")
+    fetch_timeout_s: float = Field(10.0, description="Timeout for each connect, read or write of a fetch.")
     parse_timeout_s: float = Field(20.0, description="Longest time spent turning one item into text.")
     max_html_depth: int = Field(2000, description="Deepest HTML nesting accepted.")
     scheduler_enabled: bool = Field(True, description="Run the in-process scheduler (feed polling) in `serve`.")
@@ -44,6 +46,29 @@ class Settings(BaseSettings):
     feed_poll_interval_s: int = Field(900, description="Default interval between polls of a feed.")
     actor_lexicon_path: Path | None = Field(None, description="Extra actor lexicon (TSV, same columns).")
     user_agent: str = Field("Vedette/0.1 (+https://example.invalid/vedette)", description="HTTP User-Agent.")
+
+    # Outbound fetches (URLs, redirects, feed entries) and the answers' security headers.
+    fetch_allow: Annotated[list[str], NoDecode] = Field(
+        [],
+        description="Hosts (exact names) and networks (IPs or CIDRs) that fetches may reach although they are "
+        "loopback, private, link-local or otherwise not public; comma-separated in the environment.",
+    )
+    fetch_deadline_s: float = Field(30.0, gt=0, description="Longest time for one fetch, redirects and body included.")
+    fetch_max_redirects: int = Field(5, ge=0, description="Redirects followed by one fetch.")
+    fetch_concurrency: int = Field(
+        64, ge=1, description="URL fetches the API runs at once, on threads of their own (not request threads)."
+    )
+    hsts_max_age_s: int = Field(
+        0, ge=0, description="Strict-Transport-Security max-age sent on HTTPS answers (behind a TLS proxy); 0: off."
+    )
+
+    @field_validator("fetch_allow", mode="before")
+    @classmethod
+    def _split_allow(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value
+
     # Accounts (vedette.tenancy): sessions, tokens, sign-in throttling.
     session_ttl_hours: float = Field(12.0, description="A web session ends this long after sign-in.")
     session_idle_minutes: float = Field(60.0, description="A web session unused this long ends.")
