@@ -6,6 +6,7 @@ each against a naive linear scan measured in the same run.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import subprocess
@@ -119,7 +120,8 @@ def main() -> None:
     assert haversine_km(12.6, -8.0, gaz.reverse(12.6, -8.0).lat, gaz.reverse(12.6, -8.0).lon) < 20
 
     print(f"gazetteer: {len(lat)} populated places, {len(rows)} names")
-    print(f"load in a fresh process (open + first resolution): {load_time():.3f} s   (goal < 1 s)")
+    load_s = load_time()
+    print(f"load in a fresh process (open + first resolution): {load_s:.3f} s   (goal < 1 s)")
     print(f"resolutions/s in context, cached:   {cached:12,.0f}   (goal >= 100,000)")
     print(f"resolutions/s in context, uncached: {uncached:12,.0f}")
     print(f"baseline linear scan of all names:  {naive:12,.1f} resolutions/s")
@@ -129,6 +131,16 @@ def main() -> None:
     )
     print(f"reverse() lookups/s, random points: {rev_cold:12,.0f}   (cold cells, polygon checks, sea)")
     print(f"baseline linear scan reverse:       {rev_naive:12,.1f} lookups/s")
+    figures = {
+        "load_s": round(load_s, 3),
+        "resolve_cached_per_s": round(cached),
+        "resolve_uncached_per_s": round(uncached),
+        "baseline_resolve_per_s": round(naive, 1),
+        "reverse_per_s": round(rev),
+        "reverse_cold_per_s": round(rev_cold),
+        "baseline_reverse_per_s": round(rev_naive, 1),
+    }
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

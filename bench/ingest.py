@@ -8,6 +8,7 @@ document measured in the same run. The extraction hook is off: this measures int
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -106,6 +107,13 @@ def main() -> None:
             fast, base = results[label]
             flag = "ok" if fast >= goal else "BELOW GOAL"
             print(f"{label:6} {fast:18.0f} {base:29.0f} {goal:>8}  {flag}")
+        figures = {
+            "text_docs_per_s": round(results["text"][0], 1),
+            "html_docs_per_s": round(results["html"][0], 1),
+            "baseline_text_docs_per_s": round(results["text"][1], 1),
+            "baseline_html_docs_per_s": round(results["html"][1], 1),
+        }
+        print(json.dumps(figures))
         sys.stdout.flush()
 
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     )
 
     var_dir: Path = Field(Path("var"), description="Folder for the embedded SQLite file and caches.")
+    gazetteer_dir: Path | None = Field(
+        None, description="Folder for the built gazetteer file; default <venv>/var/vedette or ~/.cache/vedette."
+    )
     database_url: str = Field("", description="SQLAlchemy URL; default: SQLite file under var_dir.")
     broker_url: str = Field("", description="Celery broker (redis://...); empty means in-process jobs.")
     secret_key: SecretStr = Field(SecretStr("dev-only-change-me"), description="Signs links and sessions.")

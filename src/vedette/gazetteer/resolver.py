@@ -23,10 +23,8 @@ Small places far from any context are refused (score below ``MIN_SCORE``) rather
 
 from __future__ import annotations
 
-import gzip
 import math
 import re
-import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -315,35 +313,49 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def data_path() -> Path:
-    """The SQLite file, decompressed from the shipped ``.gz`` on first use."""
-    target = DATA / "gazetteer.sqlite"
-    packed = DATA / "gazetteer.sqlite.gz"
-    if target.exists() and (not packed.exists() or target.stat().st_mtime >= packed.stat().st_mtime):
-        return target
-    try:
-        _gunzip(packed, target)
-        return target
-    except PermissionError:
-        from vedette.config import get_settings
+    """The built gazetteer file (``datafile.py``: cached per machine, built when its inputs change)."""
+    from vedette.gazetteer.datafile import data_path as built
 
-        alt = get_settings().var_dir / "gazetteer.sqlite"
-        if not alt.exists():
-            alt.parent.mkdir(parents=True, exist_ok=True)
-            _gunzip(packed, alt)
-        return alt
+    return built()
 
 
-def _gunzip(src: Path, dst: Path) -> None:
-    tmp = dst.with_suffix(".tmp")
-    with gzip.open(src, "rb") as fi, open(tmp, "wb") as fo:
-        shutil.copyfileobj(fi, fo, 1 << 20)
-    db = sqlite3.connect(tmp)
-    try:  # built here rather than shipped (smaller download): a country's names without scanning them all
-        db.execute("CREATE INDEX IF NOT EXISTS ix_names_place ON names(place)")
-        db.commit()
-    finally:
-        db.close()
-    tmp.replace(dst)
+class NameKeys:
+    """The set of name keys, answered by indexed lookups instead of loading half a million strings at start.
+
+    ``key in keys`` is what extraction asks, thousands of times a document but mostly the same few keys:
+    each answer is cached. A short form ("st james") is in the set when its long form ("saint james") is.
+    Iterating (fuzzy matching only) loads the whole set once.
+    """
+
+    __slots__ = ("_gaz", "_known", "_all")
+
+    def __init__(self, gaz: Gazetteer) -> None:
+        self._gaz = gaz
+        self._known: dict[str, bool] = {}
+        self._all: frozenset[str] | None = None
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        hit = self._known.get(key)
+        if hit is None:
+            full = _expand_abbreviation(key)
+            hit = self._gaz._has_key(key) or (full != key and self._gaz._has_key(full))
+            if len(self._known) > 500_000:
+                self._known.clear()
+            self._known[key] = hit
+        return hit
+
+    def _materialised(self) -> frozenset[str]:
+        if self._all is None:
+            self._all = self._gaz._all_keys()
+        return self._all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._materialised())
+
+    def __len__(self) -> int:
+        return len(self._materialised())
 
 
 class Gazetteer:
@@ -351,7 +363,7 @@ class Gazetteer:
         self.path = path or data_path()
         self._db = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
-        self._keys: frozenset[str] | None = None
+        self._keys: NameKeys | None = None
         self._lookup = lru_cache(maxsize=100_000)(self._lookup_uncached)
         self._cache: dict[tuple, PlaceMatch | None] = {}
         self._admin1_fr: dict[tuple[str, str], str] | None = None
@@ -384,12 +396,21 @@ class Gazetteer:
             found += [r for r in self._lookup(full) if r.gid not in seen]
         return tuple(found)
 
-    def keys(self) -> frozenset[str]:
+    def keys(self) -> NameKeys:
+        """Every folded name the gazetteer knows (with "st"/"mt" short forms), as a lazy set."""
         if self._keys is None:
-            ks = {r[0] for r in self._query("SELECT DISTINCT key FROM names")}
-            ks |= {short for k in ks if (short := _abbreviate(k)) != k}
-            self._keys = frozenset(ks | set(self._extra_keys))
+            self._keys = NameKeys(self)
         return self._keys
+
+    def _has_key(self, key: str) -> bool:
+        if key in self._extra_keys:
+            return True
+        return bool(self._query("SELECT 1 FROM names WHERE key = ? LIMIT 1", (key,)))
+
+    def _all_keys(self) -> frozenset[str]:
+        ks = {r[0] for r in self._query("SELECT DISTINCT key FROM names")}
+        ks |= {short for k in ks if (short := _abbreviate(k)) != k}
+        return frozenset(ks | set(self._extra_keys))
 
     def by_skeleton(self, name: str, cc: str) -> PlaceMatch | None:
         """A town of country ``cc`` whose name has the same consonant skeleton ("Bir al-Abed" and "Bi'r al
