@@ -72,6 +72,9 @@ def clean_db(database_url: str, settings_env: Path) -> str:
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())
+    from vedette.gazetteer.shared import invalidate
+
+    invalidate()  # the shared gazetteer overlays the store's places: look at the emptied store again
     return database_url
 
 
@@ -87,13 +90,98 @@ def session(clean_db: str) -> Iterator[Session]:
         s.close()
 
 
+TEST_ORG = "test-org"  # the default test organisation: `client`'s operator holds a grant on it
+OPERATOR_ORG = "ops"  # the provider's own organisation, home of the operator
+OPERATOR_EMAIL = "operator@ops.test"
+
+
+class Accounts:
+    """Organisations, users and bearer tokens made directly in the test store (no passwords: fast).
+
+    ``accounts.headers("org-a", "viewer")`` creates org-a and its viewer if needed and returns the
+    Authorization header of a fresh token; ``accounts.client(...)`` wraps that in a TestClient.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def _session(self):
+        from vedette.store.db import session_scope
+
+        return session_scope(self.url)
+
+    def org(self, slug: str) -> int:
+        from vedette.tenancy import repository, service
+
+        with self._session() as s:
+            org = repository.org_by_slug(s, slug) or service.create_org(s, slug, slug.upper())
+            return org.id
+
+    def user(self, org: str, role: str, email: str | None = None, password: str | None = None) -> str:
+        from vedette.tenancy import repository, service
+
+        self.org(org)
+        email = email or f"{role}@{org}.test"
+        with self._session() as s:
+            if repository.user_by_email(s, email) is None:
+                service.create_user(s, email=email, org_slug=org, role=role, password=password)
+        return email
+
+    def grant(self, email: str, org: str) -> None:
+        from vedette.tenancy import service
+
+        self.org(org)
+        with self._session() as s:
+            service.grant_operator(s, email, org)
+
+    def token(self, email: str) -> str:
+        from vedette.tenancy import service
+
+        with self._session() as s:
+            return service.create_token(s, service.get_user(s, email), name="test").plain
+
+    def headers(self, org: str, role: str, email: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(self.user(org, role, email))}"}
+
+    def client(self, org: str, role: str, email: str | None = None):
+        from fastapi.testclient import TestClient
+
+        from vedette.web.app import create_app
+
+        return TestClient(create_app(), headers=self.headers(org, role, email))
+
+
 @pytest.fixture
-def client(clean_db: str):
+def accounts(clean_db: str) -> Accounts:
+    return Accounts(clean_db)
+
+
+@pytest.fixture
+def anon_client(clean_db: str):
+    """No credentials: every API route but the public ones answers 401."""
     from fastapi.testclient import TestClient
 
     from vedette.web.app import create_app
 
     with TestClient(create_app()) as c:
+        yield c
+
+
+@pytest.fixture
+def client(accounts: Accounts):
+    """Signed in with the bearer token of an operator (home: OPERATOR_ORG) granted TEST_ORG.
+
+    Without ``?org=`` it acts for its own organisation; pass ``params={"org": TEST_ORG}`` for the test org's
+    private data.
+    """
+    from fastapi.testclient import TestClient
+
+    from vedette.web.app import create_app
+
+    accounts.org(TEST_ORG)
+    accounts.user(OPERATOR_ORG, "operator", OPERATOR_EMAIL)
+    accounts.grant(OPERATOR_EMAIL, TEST_ORG)
+    with TestClient(create_app(), headers={"Authorization": f"Bearer {accounts.token(OPERATOR_EMAIL)}"}) as c:
         yield c
 
 

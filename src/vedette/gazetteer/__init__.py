@@ -5,8 +5,8 @@ from vedette.gazetteer.resolver import (
     Mention,
     PlaceMatch,
     ResolveContext,
-    get_gazetteer,
     haversine_km,
 )
+from vedette.gazetteer.shared import get_gazetteer
 
 __all__ = ["Gazetteer", "Mention", "PlaceMatch", "ResolveContext", "get_gazetteer", "haversine_km"]

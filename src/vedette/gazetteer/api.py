@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from vedette.errors import BadInput, NotFound
 from vedette.gazetteer import PlaceMatch, ResolveContext, get_gazetteer
-from vedette.gazetteer.service import add_place, gazetteer_for, organisation
-from vedette.web.deps import get_session
+from vedette.gazetteer.service import add_place, gazetteer_for, get_visible_place, organisation
+from vedette.gazetteer.shared import invalidate
+from vedette.gazetteer.text import fold
+from vedette.store.deps import get_session
+from vedette.web.limits import NO_NUL, StoredStr, responses
 
 router = APIRouter(tags=["places"])
-ERRORS = {404: {"description": "Not found"}, 422: {"description": "Bad input"}}
+ERRORS = responses(404, 422)
+KEY_MAX = 300  # places.key, the folded name
+COUNTRY = r"^[A-Za-z]{2}$"
+PlaceId = Path(max_length=200, pattern=NO_NUL, description="e.g. gn:2460596, a1:ML-6, cc:ML, db:12")
 
 
 class PlaceIn(BaseModel):
-    name: str = Field(min_length=1)
-    lat: float
-    lon: float
-    country: str | None = None
-    aliases: list[str] = []
-    kind: str = "custom"
-    admin1: str | None = None
-    organisation: str | None = Field(None, description="slug; the place is then private to it")
+    name: StoredStr = Field(min_length=1, max_length=200)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    country: str | None = Field(None, pattern=COUNTRY, description="ISO 3166-1 alpha-2")
+    aliases: list[StoredStr] = Field([], max_length=50)
+    kind: StoredStr = Field("custom", max_length=32)
+    admin1: StoredStr | None = Field(None, max_length=200)
+    organisation: StoredStr | None = Field(None, max_length=64, description="slug: private to it")
 
 
 def _geojson(matches: list[PlaceMatch]) -> dict:
@@ -38,11 +44,11 @@ def _geojson(matches: list[PlaceMatch]) -> dict:
 
 @router.get("/places", responses=ERRORS)
 def search_places(
-    q: str = Query(..., min_length=1),
-    country: str | None = None,
+    q: str = Query(..., min_length=1, max_length=200, pattern=NO_NUL),
+    country: str | None = Query(None, pattern=COUNTRY),
     limit: int = Query(10, ge=1, le=100),
     format: str = Query("json", pattern="^(json|geojson)$"),
-    organisation_slug: str | None = Query(None, alias="org"),
+    organisation_slug: str | None = Query(None, alias="org", max_length=64, pattern=NO_NUL),
     session: Session = Depends(get_session),
 ) -> dict | list:
     gaz = gazetteer_for(session, organisation(session, organisation_slug)) if organisation_slug else get_gazetteer()
@@ -57,7 +63,7 @@ def search_places(
 
 
 @router.get("/places/reverse", responses=ERRORS)
-def reverse_place(lat: float, lon: float) -> dict:
+def reverse_place(lat: float = Query(ge=-90, le=90), lon: float = Query(ge=-180, le=180)) -> dict:
     try:
         m = get_gazetteer().reverse(lat, lon)
     except ValueError as exc:
@@ -68,7 +74,21 @@ def reverse_place(lat: float, lon: float) -> dict:
 
 
 @router.get("/places/{place_id}", responses=ERRORS)
-def get_place(place_id: str) -> dict:
+def get_place(
+    place_id: str = PlaceId,
+    organisation_slug: str | None = Query(None, alias="org", max_length=64),
+    session: Session = Depends(get_session),
+) -> dict:
+    """A place of the built gazetteer, or one added to the store (``db:N``: shared, or the organisation's)."""
+    if place_id.startswith("db:"):
+        org = organisation(session, organisation_slug) if organisation_slug else None
+        p = get_visible_place(session, place_id, org)
+        if p is None:
+            raise NotFound(f"no place {place_id}", item=place_id)
+        return {
+            "id": place_id, "name": p.name, "kind": p.kind, "country": p.country, "admin1": p.admin1,
+            "lat": p.lat, "lon": p.lon, "population": p.population, "score": 1.0, "why": "by id",
+        }
     m = get_gazetteer().get(place_id)
     if m is None:
         raise NotFound(f"no place {place_id}", item=place_id)
@@ -77,7 +97,7 @@ def get_place(place_id: str) -> dict:
 
 @router.get("/places/{place_id}/geometry", responses=ERRORS)
 def place_geometry(
-    place_id: str,
+    place_id: str = PlaceId,
     tolerance: float = Query(0.01, ge=0, le=1, description="simplification in degrees (0: full detail)"),
 ) -> dict:
     """GeoJSON Feature of a place or zone: a country's polygon, an admin-1 region approximated from its
@@ -95,8 +115,10 @@ def place_geometry(
     return found
 
 
-@router.post("/places", status_code=201, responses=ERRORS)
+@router.post("/places", status_code=201, responses=responses(400, 404, 413, 422))
 def create_place(body: PlaceIn, session: Session = Depends(get_session)) -> dict:
+    if len(fold(body.name)) > KEY_MAX:
+        raise BadInput(f"name too long once folded (over {KEY_MAX} characters)", item="name")
     p = add_place(
         session,
         name=body.name,
@@ -108,6 +130,8 @@ def create_place(body: PlaceIn, session: Session = Depends(get_session)) -> dict
         admin1=body.admin1,
         org=organisation(session, body.organisation),
     )
+    session.commit()
+    invalidate()  # a shared place places incidents from now on (gazetteer/shared.py)
     return {
         "id": f"db:{p.id}",
         "name": p.name,

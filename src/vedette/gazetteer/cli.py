@@ -119,6 +119,7 @@ def register(app: typer.Typer) -> None:
         from rich.progress import Progress
 
         from vedette.gazetteer.service import load_geonames
+        from vedette.gazetteer.shared import invalidate
         from vedette.store.db import session_scope
 
         admin1: dict[str, str] = {}
@@ -133,6 +134,7 @@ def register(app: typer.Typer) -> None:
             with Progress(console=err) as progress, session_scope() as s:
                 task = progress.add_task(path.name, total=lines)
                 report = load_geonames(s, path, admin1, tick=lambda t=task: progress.advance(t))
+            invalidate()  # committed: the shared gazetteer (extraction) overlays these places from now on
             err.print(f"{path}: {report.loaded} loaded, {report.updated} updated, {len(report.bad)} bad rows")
             for n, reason in report.bad[:50]:
                 err.print(f"  [red]{path.name}:{n}[/red] {reason}")
@@ -152,6 +154,7 @@ def register(app: typer.Typer) -> None:
         """Add an analyst's place (hotel, compound, checkpoint...), private to --org when given."""
         from vedette.errors import VedetteError
         from vedette.gazetteer.service import add_place, organisation
+        from vedette.gazetteer.shared import invalidate
         from vedette.store.db import session_scope
 
         try:
@@ -167,6 +170,7 @@ def register(app: typer.Typer) -> None:
                     org=organisation(s, org),
                 )
                 out.print(f"added place db:{p.id} {p.name}")
+            invalidate()
         except VedetteError as exc:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc
@@ -175,10 +179,12 @@ def register(app: typer.Typer) -> None:
     def import_csv_(path: Path, org: str = typer.Option(None)) -> None:
         """Import places from CSV (name, lat, lon, country, aliases, kind, admin1)."""
         from vedette.gazetteer.service import import_csv, organisation
+        from vedette.gazetteer.shared import invalidate
         from vedette.store.db import session_scope
 
         with session_scope() as s:
             report = import_csv(s, path, organisation(s, org))
+        invalidate()
         err.print(f"{path}: {report.loaded} places, {len(report.bad)} bad rows")
         for n, reason in report.bad:
             err.print(f"  [red]{path.name}:{n}[/red] {reason}")

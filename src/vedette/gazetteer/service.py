@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from vedette.errors import BadInput, NotFound
@@ -198,25 +198,52 @@ def visible_places(session: Session, org: Organisation | None) -> list[Place]:
     return list(session.scalars(q))
 
 
+def shared_places_version(session: Session) -> tuple[int, int | None]:
+    """(count, highest id) of the deployment-wide places: changes when places are loaded or added."""
+    row = session.execute(
+        select(func.count(Place.id), func.max(Place.id)).where(Place.organisation_id.is_(None))
+    ).one()
+    return int(row[0]), row[1]
+
+
+def overlay_row(p: Place) -> dict:
+    return {
+        "id": f"db:{p.id}",
+        "name": p.name,
+        "aliases": p.aliases,
+        "kind": p.kind,
+        "country": p.country,
+        "admin1": p.admin1,
+        "lat": p.lat,
+        "lon": p.lon,
+        "population": p.population,
+    }
+
+
+def shared_place_rows(session: Session) -> list[dict]:
+    """The deployment-wide places (no organisation) as overlay rows, in id order."""
+    q = select(Place).where(Place.organisation_id.is_(None)).order_by(Place.id)
+    return [overlay_row(p) for p in session.scalars(q)]
+
+
+def get_visible_place(session: Session, place_id: str, org: Organisation | None) -> Place | None:
+    """A store place by its ``db:N`` id, if shared or the organisation's own; never another's."""
+    try:
+        pk = int(place_id.removeprefix("db:"))
+    except ValueError:
+        return None
+    if not place_id.startswith("db:") or not 1 <= pk <= 2**53:
+        return None
+    place = session.get(Place, pk)
+    if place is None or (place.organisation_id is not None and (org is None or place.organisation_id != org.id)):
+        return None
+    return place
+
+
 def gazetteer_for(session: Session, org: Organisation | None = None) -> Gazetteer:
     """A gazetteer with the store's places overlaid (a fresh object: tenant overlays never leak)."""
     from vedette.gazetteer.resolver import data_path
 
     gaz = Gazetteer(data_path())
-    gaz.add_places(
-        [
-            {
-                "id": f"db:{p.id}",
-                "name": p.name,
-                "aliases": p.aliases,
-                "kind": p.kind if p.kind != "city" else "city",
-                "country": p.country,
-                "admin1": p.admin1,
-                "lat": p.lat,
-                "lon": p.lon,
-                "population": p.population,
-            }
-            for p in visible_places(session, org)
-        ]
-    )
+    gaz.add_places([overlay_row(p) for p in visible_places(session, org)])
     return gaz

@@ -202,7 +202,8 @@ class Places(Component):
         self.features = _features()
 
     def __call__(self, doc: Doc) -> Doc:
-        gaz = self.gaz
+        # the shared gazetteer of the moment: the deployment's loaded places come and go (gazetteer/shared.py)
+        self.gaz = gaz = get_gazetteer()
         mentions = gaz.find_mentions(mention_text(doc.text), doc.lang)
         datelines = [(m.start(), m.end()) for m in DATELINE.finditer(doc.text)]
         if self.features is not None:
@@ -567,6 +568,7 @@ class Places(Component):
         """"clashes in the capital", "la capitale libyenne", "near the French embassy": the capital city of
         the country meant (a demonym's, else the document's), when the sentence names no town."""
         main = max(doc.countries, key=doc.countries.get) if doc.countries else None
+        named: set[str] | None = None  # ids of the places the document names, gathered once (linear time)
         for s in doc.sentences:
             if any(p.specificity >= 3 and (p.match.country == main or main is None) for p in s.places):
                 continue  # (a foreign town does not stop it: "while the PM was in Nairobi, ... the capital")
@@ -578,9 +580,12 @@ class Places(Component):
             cc = (own.country if own is not None and own.kind == "country" else None) or (
                 self.gaz.country_for_demonym(nat) if nat else None
             ) or main
-            city = self._capital_of(doc, cc) if cc else None
+            if cc and named is None:
+                named = {p.match.id for x in doc.sentences for p in x.places}
+            city = self._capital_of(cc, named) if cc else None
             if city is not None:
                 s.places.append(PlaceRef(city, m.start(), m.end(), m.group(0), "places.capital-of-the-country"))
+                named.add(city.id)
                 s.places.sort(key=lambda p: p.start)
 
     @staticmethod
@@ -624,10 +629,10 @@ class Places(Component):
                     p, rule = here, "places.section-heading"
                 s.places.append(PlaceRef(p.match, s.start, s.start, p.surface, rule))
 
-    def _capital_of(self, doc: Doc, cc: str) -> PlaceMatch | None:
-        """The country's capital; where texts call two cities so (Gitega, Bujumbura), the one the document names."""
+    def _capital_of(self, cc: str, named: set[str]) -> PlaceMatch | None:
+        """The country's capital; where texts call two cities so (Gitega, Bujumbura), the one the document names
+        (``named``: the ids of the places it names)."""
         cities = self.gaz.capitals(cc)
-        named = {p.match.id for s in doc.sentences for p in s.places}
         return next((c for c in cities if c.id in named), cities[0] if cities else None)
 
     def _home_city(self, doc: Doc, resolved: list, datelines: list) -> PlaceMatch | None:
