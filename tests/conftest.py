@@ -188,5 +188,8 @@ def client(accounts: Accounts):
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     if not CORPUS.is_dir():
-        pytest.skip(f"corpus not found at {CORPUS}")
+        pytest.fail(
+            f"the corpus is missing: expected ../shared/corpus beside the repository ({CORPUS}); "
+            "the quality and corpus tests need it (CI clones the repository with ../shared beside it)"
+        )
     return CORPUS
