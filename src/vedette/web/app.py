@@ -17,6 +17,7 @@ from vedette.incidents.api import router as incidents_router
 from vedette.intake.api import router as intake_router
 from vedette.jobs.api import router as jobs_router
 from vedette.risk.api import router as risk_router
+from vedette.web.limits import BodySizeLimit
 from vedette.web.pages import router as pages_router
 
 HERE = Path(__file__).parent
@@ -44,6 +45,7 @@ def create_app() -> FastAPI:
         title="Vedette", version=__version__, description="Crisis-response operations centre API.", lifespan=lifespan
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(BodySizeLimit)  # 413 for request bodies over their limit, before they are read whole
 
     @app.exception_handler(VedetteError)
     async def _domain_error(_request: Request, exc: VedetteError) -> JSONResponse:

@@ -1,0 +1,160 @@
+"""What the API accepts and promises at its edges.
+
+- Request bodies over a set size are refused with 413 before they are read whole: a ``Content-Length``
+  over the limit is refused before any byte is read, and a body without one (chunked) is counted while it
+  streams in and refused as soon as it passes the limit. Upload routes (``UPLOAD_PATHS``) may take up to
+  ``max_request_bytes``; every other route up to ``max_json_bytes``.
+- Ids, offsets and limits are bounded (``MAX_ID``): nothing larger than an exact JSON integer reaches the
+  store (SQLite and PostgreSQL both fail on integers of 2^63 and more).
+- Every timestamp carries its zone (``UtcDatetime``): SQLite gives naive datetimes back; they are UTC.
+- Strings that reach the store are storable (``StoredStr``): no NUL, no lone surrogate.
+- ``responses()`` names the error answers an operation may give, so the OpenAPI documents them all.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# The largest id, offset or count the API takes: exact in every JSON reader (IEEE doubles), far inside
+# the 64-bit integers of SQLite and PostgreSQL.
+MAX_ID = 2**53
+# Paths whose bodies are documents (multipart uploads or JSON text) and may be as large as a document.
+UPLOAD_PATHS = frozenset({"/api/documents"})
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# A datetime answered in UTC with its zone ("2026-12-06T07:44:16Z"); naive values are taken as UTC.
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
+def _storable(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from exc
+    return value
+
+
+# Text that both stores can keep and search: PostgreSQL refuses NUL characters, no store takes lone
+# surrogates. Use it for every string of a request that reaches a query or a row.
+NO_NUL = r"^[^\x00]*$"
+StoredStr = Annotated[str, Field(pattern=NO_NUL), AfterValidator(_storable)]
+# An http(s) URL, storable.
+HttpUrlStr = Annotated[str, Field(pattern=r"^https?://[^\x00]*$"), AfterValidator(_storable)]
+
+
+# Descriptions of the error answers, by status code (the body is always {"detail": ..., "item": ...}).
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request body (not decodable)",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict with the current state",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Bad input",
+    502: "Fetch failed",
+    503: "Service unavailable",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: the given error codes with their descriptions."""
+    return {code: {"description": ERROR_DESCRIPTIONS[code]} for code in codes}
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` when a streamed body passes its limit (FastAPI lets HTTPException through
+    its body parsing, so the route answers 413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body too large: the limit is {limit} bytes")
+        self.limit = limit
+
+
+def body_limit(path: str) -> int:
+    from vedette.config import get_settings
+
+    settings = get_settings()
+    return settings.max_request_bytes if path in UPLOAD_PATHS else settings.max_json_bytes
+
+
+class BodySizeLimit:
+    """ASGI wrapper: refuse request bodies over their limit with 413, without reading them whole."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = body_limit(scope.get("path", ""))
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _refuse(send, limit)  # nothing of the body has been read
+            return
+
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await _refuse(send, limit)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _refuse(send: Send, limit: int) -> None:
+    body = json.dumps(
+        {"detail": f"request body too large: the limit is {limit} bytes", "item": "body"}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
