@@ -1,0 +1,377 @@
+"""Request and response bodies of the people domain, with the validation every path shares (API, CLI,
+imports): phones in E.164, ISO country codes, known languages and channels, trips that end after they
+start, coordinates in range. A failed check names its field."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+COUNTRY = re.compile(r"[A-Z]{2}")
+
+SegmentKind = Literal["flight", "hotel", "ground", "other"]
+LocationKind = Literal["home", "office", "hotel"]
+Channel = Literal["email", "sms", "phone", "webhook"]
+Language = Literal["en", "fr"]
+
+
+def e164(value: str, region: str | None = None) -> str:
+    """A phone number in E.164 ('+22320221234'); ValueError when it is not one."""
+    raw = (value or "").strip()
+    try:
+        num = phonenumbers.parse(raw, region if not raw.startswith("+") else None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"'{raw}' is not a phone number ({exc})") from exc
+    if not phonenumbers.is_valid_number(num):
+        raise ValueError(f"'{raw}' is not a valid phone number")
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def as_utc(value: datetime, tz: str | None) -> datetime:
+    """An aware time in UTC; a naive one is read in ``tz`` (the local zone) or else UTC."""
+    if value.tzinfo is None:
+        zone = UTC
+        if tz:
+            try:
+                zone = ZoneInfo(tz)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone '{tz}'") from exc
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+def _check_tz(tz: str | None) -> str | None:
+    if tz:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone '{tz}'") from exc
+    return tz or None
+
+
+def _check_lat(v: float | None) -> float | None:
+    if v is not None and not -90 <= v <= 90:
+        raise ValueError(f"latitude out of range: {v}")
+    return v
+
+
+def _check_lon(v: float | None) -> float | None:
+    if v is not None and not -180 <= v <= 180:
+        raise ValueError(f"longitude out of range: {v}")
+    return v
+
+
+class EmergencyContact(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    phone: str | None = None
+    relation: str | None = Field(None, max_length=100)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str | None) -> str | None:
+        return e164(v) if v else None
+
+
+class PersonIn(BaseModel):
+    """A person; ``external_id`` is the stable key of imports (generated when absent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str | None = Field(None, min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+    emails: list[str] = Field(default_factory=list, max_length=10)
+    phones: list[str] = Field(default_factory=list, max_length=10, description="E.164 after validation")
+    nationality: str | None = Field(None, description="ISO 3166-1 alpha-2")
+    channel: Channel = "email"
+    language: Language = "en"
+    manager_id: int | None = None
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    emergency_contact: EmergencyContact | None = None
+
+    @field_validator("nationality")
+    @classmethod
+    def _nationality(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        v = v.strip().upper()
+        if not COUNTRY.fullmatch(v):
+            raise ValueError(f"'{v}' is not an ISO 3166-1 alpha-2 country code")
+        return v
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, v: list[str]) -> list[str]:
+        out = []
+        for e in v:
+            e = e.strip()
+            if not EMAIL.fullmatch(e):
+                raise ValueError(f"'{e}' is not an email address")
+            out.append(e)
+        return out
+
+    @model_validator(mode="after")
+    def _phones(self) -> PersonIn:
+        self.phones = [e164(p, self.nationality) for p in self.phones]
+        self.tags = sorted({t.strip() for t in self.tags if t.strip()})
+        return self
+
+
+class PersonPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    emails: list[str] | None = None
+    phones: list[str] | None = None
+    nationality: str | None = None
+    channel: Channel | None = None
+    language: Language | None = None
+    manager_id: int | None = None
+    tags: list[str] | None = None
+    emergency_contact: EmergencyContact | None = None
+
+
+class PersonOut(BaseModel):
+    id: int
+    external_id: str
+    name: str
+    emails: list[str]
+    phones: list[str]
+    nationality: str | None
+    channel: str
+    language: str
+    manager_id: int | None
+    tags: list[str]
+    emergency_contact: dict | None
+    recorded_at: datetime
+
+
+class PersonPage(BaseModel):
+    total: int
+    items: list[PersonOut]
+
+
+class SegmentIn(BaseModel):
+    """One leg. Place: ``place_ref`` (gazetteer id), ``place_name`` (resolved), ``lat``/``lon``, or for a
+    flight ``dest_iata`` (and ``origin_iata`` for where it leaves from). Naive times are local to ``tz``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str | None = Field(None, min_length=1, max_length=100)
+    kind: SegmentKind
+    starts_at: datetime
+    ends_at: datetime
+    tz: str | None = Field(None, description="IANA zone name of the place, e.g. Africa/Bamako")
+    place_ref: str | None = None
+    place_name: str | None = Field(None, max_length=300)
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = Field(None, max_length=500)
+    flight_number: str | None = Field(None, max_length=16)
+    origin_iata: str | None = None
+    dest_iata: str | None = None
+    origin_ref: str | None = None
+    origin_name: str | None = Field(None, max_length=300)
+    origin_lat: float | None = None
+    origin_lon: float | None = None
+
+    _lat = field_validator("lat", "origin_lat")(classmethod(lambda cls, v: _check_lat(v)))
+    _lon = field_validator("lon", "origin_lon")(classmethod(lambda cls, v: _check_lon(v)))
+    _tz = field_validator("tz")(classmethod(lambda cls, v: _check_tz(v)))
+
+    @model_validator(mode="after")
+    def _times(self) -> SegmentIn:
+        self.starts_at = as_utc(self.starts_at, self.tz)
+        self.ends_at = as_utc(self.ends_at, self.tz)
+        if self.ends_at < self.starts_at:
+            raise ValueError(f"ends_at ({self.ends_at:%Y-%m-%d %H:%M}) is before starts_at "
+                             f"({self.starts_at:%Y-%m-%d %H:%M})")
+        if self.kind == "flight" and not (self.dest_iata or self.place_ref or self.place_name or self.lat is not None):
+            raise ValueError("a flight needs its arrival airport (dest_iata)")
+        return self
+
+
+class SegmentOut(BaseModel):
+    id: int
+    trip_id: int
+    person_id: int
+    external_id: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    tz: str | None
+    place_ref: str | None
+    place_name: str | None
+    lat: float | None
+    lon: float | None
+    country: str | None
+    region: str | None
+    address: str | None
+    flight_number: str | None
+    origin_iata: str | None
+    dest_iata: str | None
+    origin_name: str | None
+    origin_lat: float | None
+    origin_lon: float | None
+
+
+class TripIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str | None = Field(None, min_length=1, max_length=100)
+    person_id: int
+    title: str | None = Field(None, max_length=300)
+    segments: list[SegmentIn] = Field(default_factory=list, max_length=200)
+
+
+class TripOut(BaseModel):
+    id: int
+    person_id: int
+    external_id: str
+    title: str | None
+    segments: list[SegmentOut]
+
+
+class LocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str | None = Field(None, min_length=1, max_length=100)
+    kind: LocationKind
+    label: str | None = Field(None, max_length=300)
+    address: str | None = Field(None, max_length=500)
+    place_ref: str | None = None
+    place_name: str | None = Field(None, max_length=300)
+    lat: float | None = None
+    lon: float | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+    _lat = field_validator("lat")(classmethod(lambda cls, v: _check_lat(v)))
+    _lon = field_validator("lon")(classmethod(lambda cls, v: _check_lon(v)))
+
+    @model_validator(mode="after")
+    def _times(self) -> LocationIn:
+        if self.valid_from is not None:
+            self.valid_from = as_utc(self.valid_from, None)
+        if self.valid_to is not None:
+            self.valid_to = as_utc(self.valid_to, None)
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+class LocationOut(BaseModel):
+    id: int
+    person_id: int
+    external_id: str
+    kind: str
+    label: str | None
+    address: str | None
+    place_ref: str | None
+    place_name: str | None
+    lat: float | None
+    lon: float | None
+    country: str | None
+    region: str | None
+    valid_from: datetime | None
+    valid_to: datetime | None
+
+
+class PositionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: datetime
+    lat: float
+    lon: float
+    source: str = Field("analyst", min_length=1, max_length=32)
+
+    _lat = field_validator("lat")(classmethod(lambda cls, v: _check_lat(v)))
+    _lon = field_validator("lon")(classmethod(lambda cls, v: _check_lon(v)))
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, v: datetime) -> datetime:
+        return as_utc(v, None)
+
+
+class PositionOut(BaseModel):
+    id: int
+    person_id: int
+    at: datetime
+    lat: float
+    lon: float
+    country: str | None
+    region: str | None
+    source: str
+
+
+class Reason(BaseModel):
+    text: str = Field(description="Why, in words: 'hotel stay 12-14 Mar at ..., 3.2 km from the incident'")
+    status: Literal["present", "bound"]
+    kind: str
+    source: str
+    source_id: int
+    distance_km: float | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    lat: float
+    lon: float
+    country: str | None
+    region: str | None
+
+
+class ExposedPerson(BaseModel):
+    person_id: int
+    external_id: str
+    name: str
+    status: Literal["present", "bound"]
+    reasons: list[Reason]
+
+
+class ExposureOut(BaseModel):
+    area: str = Field(description="The area asked about, in words")
+    area_kind: Literal["radius", "region", "country", "polygon"]
+    window_start: datetime
+    window_end: datetime
+    bound_until: datetime
+    as_of: datetime | None
+    note: str | None = Field(None, description="e.g. an incident dated only to a month")
+    incident_id: int | None = None
+    count: int
+    people: list[ExposedPerson]
+
+
+class SettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    radius_km: float | None = Field(None, gt=0, le=2000)
+    bound_days: int | None = Field(None, ge=0, le=60)
+    retention_days: int | None = Field(None, ge=1, le=3650)
+
+
+class SettingsOut(BaseModel):
+    radius_km: float
+    bound_days: int
+    retention_days: int | None
+    demo: bool
+
+
+class ImportRowError(BaseModel):
+    line: int
+    field: str
+    reason: str
+
+
+class ImportReport(BaseModel):
+    kind: str
+    dry_run: bool
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: list[ImportRowError]
