@@ -41,7 +41,13 @@ def _org_by_slug(session: Session, slug: str) -> Organisation:
 
 def _mint(org: Organisation, user_id: int | None, role: str, actor: str, on_behalf: bool) -> OrgScope:
     return OrgScope(
-        org_id=org.id, org_slug=org.slug, user_id=user_id, role=role, actor=actor, on_behalf=on_behalf, _mint=_MINT
+        org_id=org.id,
+        org_slug=org.slug,
+        user_id=user_id,
+        role=role,
+        actor=actor,
+        on_behalf=on_behalf,
+        _mint=_MINT,
     )
 
 
@@ -49,12 +55,14 @@ def granted_org_ids(session: Session, user: User) -> set[int]:
     """Organisations the user may act for: its own, plus an operator's grants."""
     ids = {user.organisation_id}
     if user.role == "operator":
-        ids.update(session.scalars(select(OperatorGrant.organisation_id).where(OperatorGrant.user_id == user.id)))
+        ids.update(
+            session.scalars(select(OperatorGrant.organisation_id).where(OperatorGrant.user_id == user.id))
+        )
     return ids
 
 
 def scope_for(session: Session, user: User, org_slug: str | None = None, *, actor: str = "user") -> OrgScope:
-    """The scope ``user`` acts in: its own organisation, or (operators) a granted one named by ``org_slug``."""
+    """The scope ``user`` acts in: its own organisation, or (operators) a granted one (``org_slug``)."""
     if not user.active:
         raise Unauthenticated("account deactivated")
     own = session.get(Organisation, user.organisation_id)

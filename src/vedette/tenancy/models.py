@@ -1,4 +1,4 @@
-"""Tenants and accounts: organisations, users, operator grants, tokens, web sessions, login attempts, audit."""
+"""Tenants and accounts: organisations, users, operator grants, tokens, web sessions, sign-ins, audit."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased
     name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(16))  # admin | manager | analyst | viewer | operator
@@ -47,7 +49,9 @@ class OperatorGrant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     granted_by: Mapped[str] = mapped_column(String(64), default="cli")
 

@@ -28,7 +28,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset({"read"}),
     "analyst": frozenset({"read", "annotate", "post_documents", "write"}),
     "manager": frozenset({"read", "annotate", "post_documents", "write", "manage"}),
-    "admin": frozenset({"read", "annotate", "post_documents", "write", "manage", "manage_users", "read_audit"}),
+    "admin": frozenset(
+        {"read", "annotate", "post_documents", "write", "manage", "manage_users", "read_audit"}
+    ),
     "operator": frozenset(
         {"read", "annotate", "post_documents", "write", "manage", "read_audit", "review_shared"}
     ),
