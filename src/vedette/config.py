@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     max_json_bytes: int = Field(1024 * 1024, description="Largest request body to any other route; 413 above.")
     fetch_timeout_s: float = Field(10.0, description="Timeout for each connect, read or write of a fetch.")
     parse_timeout_s: float = Field(20.0, description="Longest time spent turning one item into text.")
+    extract_timeout_s: float = Field(
+        120.0, description="Longest extraction of one document (0: no limit); past it, stored for review."
+    )
     max_html_depth: int = Field(2000, description="Deepest HTML nesting accepted.")
     scheduler_enabled: bool = Field(True, description="Run the in-process scheduler (feed polling) in `serve`.")
     scheduler_tick_s: float = Field(30.0, description="How often the scheduler looks for due feeds.")

@@ -8,9 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from vedette.errors import BadInput
-from vedette.intake.pipeline import Doc, Pipeline
+from vedette.intake.pipeline import Doc, ExtractionTimedOut, Pipeline
 
 EXTRACTOR = "intake.extract.v1"
+# Document.extractor of a document whose extraction ran past extract_timeout_s: stored, no incidents, for review
+TIMED_OUT = f"{EXTRACTOR}:timed-out"
+__all__ = ["EXTRACTOR", "TIMED_OUT", "ExtractionTimedOut", "IncidentRecord", "extract_doc", "extract_path",
+           "extract_text"]
 SCHEMA_KEYS = (
     "doc",
     "published",
@@ -63,9 +67,21 @@ def default_pipeline() -> Pipeline:
     return Pipeline()
 
 
+def _timeout_s() -> float:
+    from vedette.config import get_settings
+
+    return get_settings().extract_timeout_s
+
+
 def extract_doc(
-    text: str, name: str, published: date | datetime | None = None, lang: str | None = None
+    text: str,
+    name: str,
+    published: date | datetime | None = None,
+    lang: str | None = None,
+    timeout_s: float | None = None,
 ) -> Doc:
+    """The pipeline run over ``text``. Raises ``BadInput`` for an empty text and ``ExtractionTimedOut`` past
+    ``timeout_s`` seconds (default: the ``extract_timeout_s`` setting; 0: no limit)."""
     if not text or not text.strip():
         raise BadInput("empty document: nothing to extract", item=name)
     if isinstance(published, datetime):
@@ -73,14 +89,30 @@ def extract_doc(
     doc = Doc(raw=text, name=name, published=published, lang=lang)
     if published is not None:
         doc.meta["published_rule"] = "metadata"
-    return default_pipeline()(doc)
+    limit = _timeout_s() if timeout_s is None else timeout_s
+    try:
+        return default_pipeline()(doc, timeout_s=limit)
+    except ExtractionTimedOut as exc:
+        if exc.item is None:  # raised by the watchdog while the pipeline was finishing
+            raise ExtractionTimedOut(
+                f"extraction took longer than {limit:g} s (extract_timeout_s): stored for review",
+                item=name,
+                limit_s=limit,
+            ) from None
+        raise
 
 
 def extract_text(
-    text: str, name: str, published: date | datetime | None = None, lang: str | None = None
+    text: str,
+    name: str,
+    published: date | datetime | None = None,
+    lang: str | None = None,
+    timeout_s: float | None = None,
 ) -> list[IncidentRecord]:
-    """Incidents in ``text``; ``name`` is the document's file name (SCHEMA ``doc``)."""
-    return extract_doc(text, name, published, lang).records
+    """Incidents in ``text``; ``name`` is the document's file name (SCHEMA ``doc``). Past ``timeout_s``
+    (default: setting ``extract_timeout_s``) raises ``ExtractionTimedOut``: store the document marked
+    ``TIMED_OUT`` for review."""
+    return extract_doc(text, name, published, lang, timeout_s).records
 
 
 def extract_path(path: str | Path) -> list[IncidentRecord]:

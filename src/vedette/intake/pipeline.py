@@ -9,12 +9,15 @@ data under ``intake/lang``.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from vedette.errors import VedetteError
 from vedette.intake.regex import gated
 
 REGISTRY: dict[str, type[Component]] = {}
@@ -149,8 +152,118 @@ class Pipeline:
                 raise ValueError(f"component {c.name!r} requires {lacking}, assigned by nothing before it")
             assigned.update(c.assigns)
 
-    def __call__(self, doc: Doc) -> Doc:
+    def __call__(self, doc: Doc, timeout_s: float | None = None) -> Doc:
+        """Run every component over ``doc``; past ``timeout_s`` seconds (None or <= 0: no limit), stop and
+        raise ``ExtractionTimedOut`` (the components' one-time data loading does not count)."""
         for c in self.components:
             c.ensure_ready()
-            doc = c(doc)
+        if not timeout_s or timeout_s <= 0:
+            for c in self.components:
+                doc = c(doc)
+            return doc
+        token = WATCHDOG.arm(timeout_s)
+        fired = False
+        try:
+            for c in self.components:
+                doc = c(doc)
+                if WATCHDOG.cooperative and WATCHDOG.overdue(token):
+                    break
+        except ExtractionTimedOut:
+            fired = True
+        finally:
+            fired = WATCHDOG.disarm(token) or fired
+        if fired:
+            raise ExtractionTimedOut(
+                f"extraction took longer than {timeout_s:g} s (extract_timeout_s): stored for review",
+                item=doc.name,
+                limit_s=timeout_s,
+            )
         return doc
+
+
+class ExtractionTimedOut(VedetteError):
+    """One document's extraction ran past its time limit (setting ``extract_timeout_s``): its incidents are
+    not known. Whoever stores documents keeps it and marks it for review (see ``extract.TIMED_OUT``)."""
+
+    status_code = 422
+
+    def __init__(
+        self, message: str = "extraction took too long", *, item: str | None = None, limit_s: float | None = None
+    ) -> None:
+        self.limit_s = limit_s
+        super().__init__(message, item=item)
+
+
+class _Watchdog:
+    """One daemon thread that stops overrunning extractions in whatever thread runs them (CLI, web worker
+    threads, job workers): at a document's deadline it raises ``ExtractionTimedOut`` in that thread, between
+    two Python bytecodes (a call into C, such as one regular-expression search, ends first). Where the
+    interpreter offers no such call, the pipeline checks the deadline between components instead."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._due: dict[int, tuple[float, int]] = {}  # token -> (deadline, thread id)
+        self._fired: set[int] = set()
+        self._count = 0
+        self._thread: threading.Thread | None = None
+        self._raise: Callable[[int, Any], int] | None = None
+        self.cooperative = False
+
+    def _setup(self) -> None:
+        try:
+            import ctypes
+
+            set_async = ctypes.pythonapi.PyThreadState_SetAsyncExc
+
+            def raise_in(ident: int, exc: type[BaseException] | None) -> int:  # None: withdraw a pending one
+                return set_async(ctypes.c_ulong(ident), None if exc is None else ctypes.py_object(exc))
+
+            self._raise = raise_in
+        except (ImportError, AttributeError):  # pragma: no cover - not CPython
+            self.cooperative = True
+        self._thread = threading.Thread(target=self._run, name="vedette-extract-watchdog", daemon=True)
+        self._thread.start()
+
+    def arm(self, seconds: float) -> int:
+        with self._cond:
+            if self._thread is None:
+                self._setup()
+            self._count += 1
+            token = self._count
+            deadline = time.monotonic() + seconds
+            earliest = min((d for d, _ in self._due.values()), default=None)
+            self._due[token] = (deadline, threading.get_ident())
+            if earliest is None or deadline < earliest:
+                self._cond.notify()
+            return token
+
+    def overdue(self, token: int) -> bool:
+        with self._cond:
+            due = self._due.get(token)
+            return token in self._fired or (due is not None and time.monotonic() >= due[0])
+
+    def disarm(self, token: int) -> bool:
+        """Forget ``token``; True when its deadline passed (any exception still pending for it is withdrawn)."""
+        with self._cond:
+            due = self._due.pop(token, None)
+            fired = token in self._fired
+            self._fired.discard(token)
+            if fired and self._raise is not None:
+                self._raise(threading.get_ident(), None)  # not delivered yet: withdrawn, raised by the caller
+            return fired or (due is not None and time.monotonic() >= due[0])
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for token, (deadline, ident) in list(self._due.items()):
+                    if deadline <= now:
+                        del self._due[token]
+                        self._fired.add(token)
+                        if self._raise is not None:
+                            self._raise(ident, ExtractionTimedOut)
+                earliest = min((d for d, _ in self._due.values()), default=None)
+                self._cond.wait(None if earliest is None else max(0.0, earliest - now))
+
+
+WATCHDOG = _Watchdog()

@@ -49,8 +49,11 @@ def _load_lexicon(extra: str | None) -> tuple[dict[str, tuple[str, str]], re.Pat
 
 
 def _demonyms() -> dict[str, str]:
-    """ISO2 -> English adjective, from the gazetteer's demonym list (first English form)."""
-    path = get_gazetteer().path.parent / "demonyms.tsv"
+    """ISO2 -> English adjective, from the gazetteer's curated demonym list (first English form); read from
+    the package's data folder, not from beside the built gazetteer file (which lives in a cache now)."""
+    from vedette.gazetteer.resolver import DATA
+
+    path = DATA / "demonyms.tsv"
     out = {}
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
