@@ -14,7 +14,7 @@ from vedette.gazetteer.text import fold
 from vedette.store.deps import get_session
 from vedette.web.limits import NO_NUL, StoredStr, responses
 
-router = APIRouter(tags=["places"])
+router = APIRouter(tags=["places"], responses=responses(401, 403))  # every route needs a signed-in caller
 ERRORS = responses(404, 422)
 KEY_MAX = 300  # places.key, the folded name
 COUNTRY = r"^[A-Za-z]{2}$"

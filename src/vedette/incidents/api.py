@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -13,10 +13,13 @@ from vedette.incidents import repository as repo
 from vedette.incidents import service
 from vedette.incidents.models import Incident
 from vedette.incidents.schemas import IncidentDetail, IncidentOut, IncidentPage, MergeIn, ReportOut, SplitIn
-from vedette.web.deps import get_session
+from vedette.store.deps import get_session
+from vedette.web.limits import MAX_ID, NO_NUL, StoredStr, responses
 
-router = APIRouter(tags=["incidents"])
-ERRORS = {404: {"description": "Not found"}, 422: {"description": "Bad input"}}
+router = APIRouter(tags=["incidents"], responses=responses(401, 403))  # every route needs a signed-in caller
+ERRORS = responses(404, 422)
+BODY_ERRORS = responses(400, 404, 413, 422)
+IncidentId = Path(ge=1, le=MAX_ID)
 
 
 def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
@@ -58,17 +61,17 @@ def _filtered(session: Session, since, until, country, admin1, category, bbox, q
     )
 
 
-@router.get("/incidents", response_model=IncidentPage, responses=ERRORS)
+@router.get("/incidents", response_model=IncidentPage, responses=responses(422))
 def list_incidents(
     since: date | None = None,
     until: date | None = None,
-    country: str | None = Query(None, min_length=2, max_length=2),
-    admin1: str | None = None,
-    category: list[str] | None = Query(None),
-    bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
-    q: str | None = Query(None, description="text in place, actors or evidence"),
+    country: str | None = Query(None, min_length=2, max_length=2, pattern=NO_NUL),
+    admin1: str | None = Query(None, max_length=200, pattern=NO_NUL),
+    category: list[StoredStr] | None = Query(None, max_length=50),
+    bbox: str | None = Query(None, max_length=200, description="minLon,minLat,maxLon,maxLat"),
+    q: str | None = Query(None, max_length=500, pattern=NO_NUL, description="in place, actors or evidence"),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
     session: Session = Depends(get_session),
 ) -> IncidentPage:
     query = _filtered(session, since, until, country, admin1, category, bbox, q)
@@ -78,13 +81,13 @@ def list_incidents(
     return IncidentPage(total=total, items=[_out(i, counts.get(i.id, 0)) for i in rows])
 
 
-@router.get("/incidents.geojson", responses=ERRORS)
+@router.get("/incidents.geojson", responses=responses(422))
 def incidents_geojson(
     since: date | None = None,
     until: date | None = None,
-    country: str | None = None,
-    category: list[str] | None = Query(None),
-    bbox: str | None = None,
+    country: str | None = Query(None, min_length=2, max_length=2, pattern=NO_NUL),
+    category: list[StoredStr] | None = Query(None, max_length=50),
+    bbox: str | None = Query(None, max_length=200, description="minLon,minLat,maxLon,maxLat"),
     session: Session = Depends(get_session),
 ) -> dict:
     query = _filtered(session, since, until, country, None, category, bbox, None)
@@ -100,7 +103,7 @@ def incidents_geojson(
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDetail, responses=ERRORS)
-def get_incident(incident_id: int, session: Session = Depends(get_session)) -> IncidentDetail:
+def get_incident(incident_id: int = IncidentId, session: Session = Depends(get_session)) -> IncidentDetail:
     inc = service.get_incident(session, incident_id)
     reports = repo.reports_for(session, [inc.id])
     names = repo.document_names(session, [r.document_id for r in reports])
@@ -120,13 +123,17 @@ def get_incident(incident_id: int, session: Session = Depends(get_session)) -> I
     return IncidentDetail(**out)
 
 
-@router.post("/incidents/{incident_id}/split", response_model=IncidentOut, responses=ERRORS)
-def split_incident(incident_id: int, body: SplitIn, session: Session = Depends(get_session)) -> IncidentOut:
+@router.post("/incidents/{incident_id}/split", response_model=IncidentOut, responses=BODY_ERRORS)
+def split_incident(
+    body: SplitIn, incident_id: int = IncidentId, session: Session = Depends(get_session)
+) -> IncidentOut:
     new = service.split(session, incident_id, body.report_id)
     return _out(new, 1)
 
 
-@router.post("/incidents/{incident_id}/merge", response_model=IncidentOut, responses=ERRORS)
-def merge_incidents(incident_id: int, body: MergeIn, session: Session = Depends(get_session)) -> IncidentOut:
+@router.post("/incidents/{incident_id}/merge", response_model=IncidentOut, responses=BODY_ERRORS)
+def merge_incidents(
+    body: MergeIn, incident_id: int = IncidentId, session: Session = Depends(get_session)
+) -> IncidentOut:
     inc = service.merge(session, incident_id, body.other_id)
     return _out(inc, len(repo.reports_for(session, [inc.id])))

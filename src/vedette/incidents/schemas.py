@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from vedette.web.limits import MAX_ID
 
 
 class IncidentOut(BaseModel):
@@ -44,8 +46,8 @@ class IncidentPage(BaseModel):
 
 
 class SplitIn(BaseModel):
-    report_id: int
+    report_id: int = Field(ge=1, le=MAX_ID, description="The report that becomes an incident of its own.")
 
 
 class MergeIn(BaseModel):
-    other_id: int
+    other_id: int = Field(ge=1, le=MAX_ID, description="The incident merged into this one.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -12,6 +12,7 @@ from vedette.config import get_settings
 from vedette.errors import BadInput, NotFound
 from vedette.intake.models import Document, Source
 from vedette.intake.schemas import (
+    NAME_MAX,
     DocumentFull,
     DocumentIn,
     DocumentOut,
@@ -19,14 +20,33 @@ from vedette.intake.schemas import (
     FeedIn,
     FeedOut,
     IngestReportOut,
+    TextDocumentIn,
+    UrlDocumentIn,
 )
-from vedette.web.deps import get_session
+from vedette.store.deps import get_session
+from vedette.web.limits import MAX_ID, responses
 
-router = APIRouter(tags=["documents"])
-ERRORS = {
-    404: {"description": "Not found"},
-    422: {"description": "Bad input"},
-    502: {"description": "Fetch failed"},
+router = APIRouter(tags=["documents"], responses=responses(401, 403))  # every route needs a signed-in caller
+
+# The body of POST /api/documents is read by hand (a file or JSON): its two media types, documented.
+DOCUMENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "The document file."}
+                    },
+                }
+            },
+            "application/json": {
+                "schema": {"oneOf": [UrlDocumentIn.model_json_schema(), TextDocumentIn.model_json_schema()]}
+            },
+        },
+    }
 }
 
 
@@ -36,7 +56,14 @@ def _out(doc: Document, created: bool) -> DocumentOut:
     return out
 
 
-@router.post("/documents", response_model=DocumentOut, status_code=201, responses=ERRORS)
+@router.post(
+    "/documents",
+    response_model=DocumentOut,
+    status_code=201,
+    responses={200: {"model": DocumentOut, "description": "The same bytes were already stored"}}
+    | responses(400, 413, 422, 502),
+    openapi_extra=DOCUMENT_BODY,
+)
 async def post_document(request: Request, response: Response, session: Session = Depends(get_session)):
     """Upload a file (multipart ``file``), or JSON ``{"url": ...}`` or ``{"text": ..., "name": ...}``.
 
@@ -49,6 +76,8 @@ async def post_document(request: Request, response: Response, session: Session =
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise BadInput("multipart upload needs a 'file' field with a file name", item="file")
+        if len(upload.filename) > NAME_MAX or "\x00" in upload.filename:
+            raise BadInput(f"file name too long (over {NAME_MAX}) or with NUL characters", item="file")
         if upload.size is not None and upload.size > limit:
             raise BadInput(f"too large: {upload.size} bytes, the limit is {limit}", item=upload.filename)
         raw = await upload.read(limit + 1)
@@ -98,10 +127,10 @@ def _ingest(
     return doc, created
 
 
-@router.get("/documents", response_model=DocumentPage)
+@router.get("/documents", response_model=DocumentPage, responses=responses(422))
 def list_documents(
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
     session: Session = Depends(get_session),
 ) -> DocumentPage:
     total = session.scalar(select(func.count()).select_from(Document)) or 0
@@ -109,8 +138,10 @@ def list_documents(
     return DocumentPage(total=total, items=[_out(d, False) for d in docs])
 
 
-@router.get("/documents/{document_id}", response_model=DocumentFull, responses=ERRORS)
-def get_document(document_id: int, session: Session = Depends(get_session)) -> DocumentFull:
+@router.get("/documents/{document_id}", response_model=DocumentFull, responses=responses(404, 422))
+def get_document(
+    document_id: int = Path(ge=1, le=MAX_ID), session: Session = Depends(get_session)
+) -> DocumentFull:
     doc = session.get(Document, document_id)
     if doc is None:
         raise NotFound(f"no document {document_id}", item=f"document {document_id}")
@@ -121,7 +152,9 @@ def _feed_out(source: Source) -> FeedOut:
     return FeedOut.model_validate(source)
 
 
-@router.post("/feeds", response_model=IngestReportOut, status_code=201, responses=ERRORS)
+@router.post(
+    "/feeds", response_model=IngestReportOut, status_code=201, responses=responses(400, 413, 422, 502)
+)
 def post_feed(body: FeedIn, session: Session = Depends(get_session)) -> IngestReportOut:
     """Subscribe to an RSS/Atom feed (polled every ``interval_s``) and, unless ``poll_now`` is false,
     poll it at once; returns what that poll took in."""

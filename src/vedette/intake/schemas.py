@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from vedette.web.limits import HttpUrlStr, StoredStr, UtcDatetime
+
+URL_MAX = 2000  # sources.locator
+NAME_MAX = 200  # documents.name (500), with room for the origin "api:<name>"
 
 
 class DocumentIn(BaseModel):
     """Either a URL to fetch, or text with a name."""
 
-    url: str | None = Field(None, description="http(s) URL of a page or feed to fetch.")
-    text: str | None = Field(None, description="Document text (plain or Markdown).")
-    name: str | None = Field(None, description="Name for a text document, e.g. its file name.")
+    url: StoredStr | None = Field(None, max_length=URL_MAX, description="http(s) URL of a page or feed.")
+    text: StoredStr | None = Field(None, description="Document text (plain or Markdown).")
+    name: StoredStr | None = Field(None, max_length=NAME_MAX, description="Name, e.g. its file name.")
 
     @model_validator(mode="after")
     def _one_of(self) -> DocumentIn:
@@ -34,13 +37,26 @@ class DocumentOut(BaseModel):
     language: str | None
     title: str | None
     size_bytes: int
-    fetched_at: datetime
-    published_at: datetime | None
+    fetched_at: UtcDatetime
+    published_at: UtcDatetime | None
     created: bool = False
 
 
 class DocumentFull(DocumentOut):
     text: str
+
+
+class UrlDocumentIn(BaseModel):
+    """A page (or feed) to fetch and take in (documents the JSON body of POST /api/documents)."""
+
+    url: HttpUrlStr = Field(max_length=URL_MAX, description="http(s) URL to fetch.")
+
+
+class TextDocumentIn(BaseModel):
+    """A text to take in (documents the JSON body of POST /api/documents)."""
+
+    text: StoredStr = Field(min_length=1, description="Document text (plain or Markdown).")
+    name: StoredStr | None = Field(None, max_length=NAME_MAX, description="Name, e.g. its file name.")
 
 
 class DocumentPage(BaseModel):
@@ -49,8 +65,10 @@ class DocumentPage(BaseModel):
 
 
 class FeedIn(BaseModel):
-    url: str = Field(description="http(s) URL of an RSS or Atom feed.")
-    interval_s: int | None = Field(None, ge=10, description="Seconds between polls (default: setting).")
+    url: HttpUrlStr = Field(max_length=URL_MAX, description="http(s) URL of an RSS or Atom feed.")
+    interval_s: int | None = Field(
+        None, ge=10, le=366 * 86400, description="Seconds between polls (default: setting); at most a year."
+    )
     poll_now: bool = Field(True, description="Poll once right away.")
 
     @model_validator(mode="after")
@@ -66,7 +84,7 @@ class FeedOut(BaseModel):
     id: int
     locator: str = Field(description="The feed URL.")
     poll_interval_s: int | None
-    last_polled_at: datetime | None
+    last_polled_at: UtcDatetime | None
     last_status: str | None
     etag: str | None
     last_modified: str | None

@@ -7,21 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
 
 from vedette.errors import NotFound
 from vedette.intake.models import Document
 from vedette.jobs.queue import enqueue, job_status
-from vedette.web.deps import get_session
+from vedette.store.deps import get_session
+from vedette.web.limits import MAX_ID, NO_NUL, HttpUrlStr, responses
 
-router = APIRouter(tags=["jobs"])
-ERRORS = {
-    404: {"description": "Not found"},
-    422: {"description": "Bad input"},
-    503: {"description": "Broker unavailable"},
-}
+router = APIRouter(tags=["jobs"], responses=responses(401, 403))  # every route needs a signed-in caller
+ERRORS = responses(404, 422, 503)
+BODY_ERRORS = responses(400, 413, 422, 503)
 
 
 class JobOut(BaseModel):
@@ -34,7 +32,7 @@ class JobOut(BaseModel):
 
 
 class UrlIn(BaseModel):
-    url: str = Field(description="http(s) URL of a page or feed")
+    url: HttpUrlStr = Field(max_length=2000, description="http(s) URL of a page or feed")
 
     @field_validator("url")
     @classmethod
@@ -48,26 +46,28 @@ def _queued(name: str, *args: Any) -> JobOut:
     return JobOut.model_validate(job_status(enqueue(name, *args)))
 
 
-@router.post("/jobs/poll-feeds", response_model=JobOut, status_code=202, responses=ERRORS)
+@router.post("/jobs/poll-feeds", response_model=JobOut, status_code=202, responses=responses(503))
 def post_poll_feeds() -> JobOut:
     """Poll every feed that is due, in the background."""
     return _queued("intake.poll_due_feeds")
 
 
-@router.post("/jobs/poll-feed", response_model=JobOut, status_code=202, responses=ERRORS)
+@router.post("/jobs/poll-feed", response_model=JobOut, status_code=202, responses=BODY_ERRORS)
 def post_poll_feed(body: UrlIn) -> JobOut:
     """Poll one feed now, in the background."""
     return _queued("intake.poll_feed", body.url)
 
 
-@router.post("/jobs/ingest", response_model=JobOut, status_code=202, responses=ERRORS)
+@router.post("/jobs/ingest", response_model=JobOut, status_code=202, responses=BODY_ERRORS)
 def post_ingest(body: UrlIn) -> JobOut:
     """Take in a page or feed by URL, in the background."""
     return _queued("intake.ingest_url", body.url)
 
 
 @router.post("/jobs/reextract/{document_id}", response_model=JobOut, status_code=202, responses=ERRORS)
-def post_reextract(document_id: int, session: Session = Depends(get_session)) -> JobOut:
+def post_reextract(
+    document_id: int = Path(ge=1, le=MAX_ID), session: Session = Depends(get_session)
+) -> JobOut:
     """Extract a stored document again (its incidents are replaced, analysts' splits kept)."""
     if session.get(Document, document_id) is None:
         raise NotFound(f"no document {document_id}", item=f"document {document_id}")
@@ -75,6 +75,6 @@ def post_reextract(document_id: int, session: Session = Depends(get_session)) ->
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, responses=ERRORS)
-def get_job(job_id: str) -> JobOut:
+def get_job(job_id: str = Path(max_length=200, pattern=NO_NUL)) -> JobOut:
     """A job's state and, once done, its result or error."""
     return JobOut.model_validate(job_status(job_id))

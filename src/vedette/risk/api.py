@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from vedette.risk import repository as repo
 from vedette.risk import service
-from vedette.web.deps import get_session
+from vedette.store.deps import get_session
+from vedette.web.limits import NO_NUL, UtcDatetime, responses
 
-router = APIRouter(tags=["advisories"])
+router = APIRouter(tags=["advisories"], responses=responses(401, 403))  # every route needs a signed-in caller
 
 
 class AdvisoryOut(BaseModel):
@@ -25,14 +24,16 @@ class AdvisoryOut(BaseModel):
     date: str | None
     document_id: int | None
     reason: str | None
-    created_at: datetime
+    created_at: UtcDatetime
 
     model_config = {"from_attributes": True}
 
 
-@router.get("/advisories", response_model=list[AdvisoryOut], responses={422: {"description": "Bad input"}})
+@router.get("/advisories", response_model=list[AdvisoryOut], responses=responses(422))
 def list_advisories(
-    country: str | None = Query(None, min_length=2, max_length=2, description="ISO 3166-1 alpha-2"),
+    country: str | None = Query(
+        None, min_length=2, max_length=2, pattern=NO_NUL, description="ISO 3166-1 alpha-2"
+    ),
     history: bool = Query(False, description="every row (each change), newest first"),
     session: Session = Depends(get_session),
 ) -> list[AdvisoryOut]:
