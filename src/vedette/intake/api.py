@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 
 from vedette.config import get_settings
 from vedette.errors import BadInput, NotFound
+from vedette.intake.fetch import Fetched
 from vedette.intake.models import Document, Source
 from vedette.intake.schemas import (
     NAME_MAX,
@@ -93,8 +94,12 @@ async def post_document(request: Request, response: Response, session: Session =
         url = body.url
         name = body.name or "posted.txt"
         args = (body.text.encode("utf-8") if body.text else b"", name, f"api:{name}", "text/plain")
-    # Reading and parsing are blocking work: keep them off the event loop.
-    doc, created = await run_in_threadpool(_ingest, session, url, *args)
+    # Reading and parsing are blocking work: keep them off the event loop. A URL is fetched on threads of its
+    # own (intake/fetch.py), so slow sites never hold the threads that answer other requests.
+    from vedette.intake.fetch import fetch_async
+
+    fetched = await fetch_async(url) if url else None
+    doc, created = await run_in_threadpool(_ingest, session, url, *args, fetched)
     response.status_code = 201 if created else 200
     return _out(doc, created)
 
@@ -109,14 +114,20 @@ def _first_error(exc: ValueError) -> str:
 
 
 def _ingest(
-    session: Session, url: str | None, raw: bytes, name: str, origin: str, media_type: str | None
+    session: Session,
+    url: str | None,
+    raw: bytes,
+    name: str,
+    origin: str,
+    media_type: str | None,
+    fetched: Fetched | None = None,
 ) -> tuple[Document, bool]:
     from vedette.intake.feeds import looks_like_feed
     from vedette.intake.fetch import fetch
     from vedette.intake.service import ingest_bytes, url_name
 
     if url:
-        fetched = fetch(url)
+        fetched = fetched or fetch(url)
         if looks_like_feed(fetched.content, fetched.media_type):
             raise BadInput("this URL is an RSS/Atom feed: post it to /api/feeds instead", item=url)
         raw, name, origin, media_type = fetched.content, url_name(url), url, fetched.media_type

@@ -42,8 +42,16 @@ def create_app() -> FastAPI:
             isolation.shutdown()  # parse workers, if a request started them
 
     app = FastAPI(
-        title="Vedette", version=__version__, description="Crisis-response operations centre API.", lifespan=lifespan
+        title="Vedette",
+        version=__version__,
+        description="Crisis-response operations centre API.",
+        lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc from local assets, no inline script (web/docs.py)
+        redoc_url=None,
     )
+    from vedette.web import docs
+
+    docs.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(BodySizeLimit)  # 413 for request bodies over their limit, before they are read whole
 
