@@ -24,6 +24,7 @@ REGISTRARS: tuple[str | Callable[[typer.Typer], None], ...] = (
     "vedette.intake.extract_cli",
     "vedette.gazetteer.cli",
     "vedette.incidents.cli",
+    "vedette.people.cli",
     "vedette.web.cli",
     "vedette.jobs.cli",
     "vedette.demo.cli",

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     login_max_failures_account: int = Field(5, description="Failed sign-ins per account within the window.")
     login_max_failures_ip: int = Field(30, description="Failed sign-ins per client address within the window.")
     demo_mode: bool = Field(False, description="Demo installation: `make run` prints the demo accounts.")
+    people_retention_days: int = Field(
+        90, ge=1, description="Trips and positions are purged this many days after they end (demo orgs exempt)."
+    )
 
     @property
     def effective_database_url(self) -> str:

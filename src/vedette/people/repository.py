@@ -200,6 +200,15 @@ def delete_obj(session: Session, scope: OrgScope, obj: object) -> None:
     session.flush()
 
 
+def set_managers(session: Session, scope: OrgScope, pairs: list[tuple[int, int | None]]) -> None:
+    """(person id, manager id or None) pairs, both of the scope's organisation."""
+    known = set(session.scalars(select(Person.id).where(Person.organisation_id == scope.org_id)))
+    if any(p not in known or (m is not None and m not in known) for p, m in pairs):
+        raise NotFound("person outside the organisation")
+    if pairs:
+        session.execute(update(Person), [{"id": p, "manager_id": m} for p, m in pairs])
+
+
 SOURCES = {"segment": ("segment", "origin"), "location": ("location",), "position": ("position",)}
 
 

@@ -16,6 +16,7 @@ from vedette.gazetteer.api import router as gazetteer_router
 from vedette.incidents.api import router as incidents_router
 from vedette.intake.api import router as intake_router
 from vedette.jobs.api import router as jobs_router
+from vedette.people.api import router as people_router
 from vedette.risk.api import router as risk_router
 from vedette.web.limits import BodySizeLimit
 from vedette.web.pages import router as pages_router
@@ -59,7 +60,7 @@ def create_app() -> FastAPI:
     async def _domain_error(_request: Request, exc: VedetteError) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "item": exc.item}, status_code=exc.status_code)
 
-    for router in (intake_router, gazetteer_router, incidents_router, risk_router, jobs_router):
+    for router in (intake_router, gazetteer_router, incidents_router, risk_router, jobs_router, people_router):
         app.include_router(router, prefix="/api")
     app.include_router(pages_router)
     return app
