@@ -29,3 +29,9 @@ class BadInput(VedetteError):
 
 class FetchFailed(VedetteError):
     status_code = 502
+
+
+class Conflict(VedetteError):
+    """The record changed since the caller read it, or is in a state that refuses the act (HTTP 409)."""
+
+    status_code = 409

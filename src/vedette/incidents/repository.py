@@ -9,12 +9,13 @@ from sqlalchemy import Select, String, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from vedette.incidents.models import Incident, Report
+from vedette.incidents.review_repository import COUNTED_STATUSES
 from vedette.intake.models import Document
 
 
 def candidates_near(session: Session, country: str | None, date_prefix: str | None) -> Sequence[Incident]:
     """Incidents that could merge with a report: same country and year."""
-    q = select(Incident).where(Incident.country == country)
+    q = select(Incident).where(Incident.country == country, Incident.status != "merged")
     if date_prefix:
         q = q.where(Incident.date.like(f"{date_prefix[:4]}%"))
     return session.scalars(q.order_by(Incident.id)).all()
@@ -51,8 +52,13 @@ def query_incidents(
     categories: list[str] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     text: str | None = None,
+    statuses: Sequence[str] | None = COUNTED_STATUSES,
 ) -> Select:
+    """Incidents matching the filters. ``statuses``: which review statuses count (default new and
+    confirmed: dismissed and merged incidents count nowhere unless asked for; None: every status)."""
     q = select(Incident)
+    if statuses is not None:
+        q = q.where(Incident.status.in_(list(statuses)))
     if since:
         # an incident dated only to a month or a year overlaps ``since`` when that period contains it
         day = since.isoformat()[:10]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from vedette.errors import BadInput, NotFound
 from vedette.incidents import repository as repo
+from vedette.incidents import review_repository as review_repo
 from vedette.incidents.merge import MERGER, same_incident
 from vedette.incidents.models import Incident, Report
 from vedette.intake.models import Document
@@ -85,11 +86,13 @@ def store_records(
         extractor = EXTRACTOR
     old = repo.reports_of_document(session, document.id)
     touched = {r.incident_id for r in old}
-    # an analyst's split or merge survives re-extraction: the same span goes back to its locked incident
+    # an analyst's split, merge or review survives re-extraction: the same span goes back to its incident
+    # when that incident is locked, reviewed (confirmed, dismissed) or edited (incidents/review.py)
+    edited = review_repo.edited_incident_ids(session, sorted(touched))
     pinned = {}
     for r in old:
         inc = session.get(Incident, r.incident_id)
-        if inc is not None and inc.locked:
+        if inc is not None and (inc.locked or inc.status in ("confirmed", "dismissed") or inc.id in edited):
             pinned[(r.span_start, r.span_end, r.record.get("category"))] = inc.id
     repo.delete_reports(session, [r.id for r in old])
     session.flush()
@@ -136,8 +139,15 @@ def _refresh_all(session: Session, ids: set[int]) -> None:
         by_incident.setdefault(r.incident_id, []).append(r.record)
     for inc_id, recs in by_incident.items():
         refresh(session.get(Incident, inc_id), recs)
-    for orphan in repo.orphan_incidents(session, list(ids)):
-        session.delete(orphan)
+    from vedette.incidents.review import apply_edits
+
+    apply_edits(session, by_incident)  # operators' edits win over the values just recomputed
+    # an incident left without reports goes, unless an operator vouched for it (reviewed, edited, by hand)
+    orphans = repo.orphan_incidents(session, list(ids))
+    kept = review_repo.edited_incident_ids(session, [o.id for o in orphans])
+    for orphan in orphans:
+        if orphan.status == "new" and orphan.source == "extracted" and orphan.id not in kept:
+            session.delete(orphan)
     session.flush()
 
 
@@ -176,6 +186,8 @@ def merge(session: Session, incident_id: int, other_id: int) -> Incident:
     for r in repo.reports_for(session, [other.id]):
         r.incident_id = inc.id
     inc.locked = True
+    if other.status != "new" or other.source != "extracted":  # reviewed: kept as a tombstone, not deleted
+        other.status, other.merged_into_id = "merged", inc.id
     session.flush()
     _refresh_all(session, {inc.id, other.id})
     return inc
