@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import h3.api.basic_int as h3
 import numpy as np
 
-EARTH_KM = 6371.0
+EARTH_KM = 6371.0088  # mean radius of WGS84, the sphere PostGIS measures geography on (use_spheroid=false)
 H3_RES = 6  # stored cell (edge ~3.7 km)
 COARSE_RES = 4  # in-memory coarse cells for large radii (edge ~26 km)
 MAX_DISK_K = 24  # beyond this many rings, the SQL path filters by bounding box instead

@@ -115,7 +115,7 @@ def people_by_external(session: Session, scope: OrgScope) -> dict[str, Person]:
 
 def person_external_ids(session: Session, scope: OrgScope) -> dict[str, int]:
     rows = session.execute(select(Person.external_id, Person.id).where(Person.organisation_id == scope.org_id))
-    return dict(rows.tuples())
+    return {e: i for e, i in rows}
 
 
 def all_people(session: Session, scope: OrgScope) -> list[Person]:
