@@ -122,3 +122,6 @@ def file_sha256(path: Path) -> str:
 
 if __name__ == "__main__":  # `python -m vedette.gazetteer.datafile`: build if needed, print the path
     print(data_path())
+    from vedette.gazetteer.shapes import world_geojson
+
+    world_geojson()  # the maps' world layer, computed once beside it

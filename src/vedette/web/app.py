@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from vedette import __version__
 from vedette.errors import VedetteError
 from vedette.gazetteer.api import router as gazetteer_router
+from vedette.gazetteer.shapes_api import router as shapes_router
 from vedette.incidents.api import router as incidents_router
 from vedette.intake.api import router as intake_router
 from vedette.jobs.api import router as jobs_router
@@ -60,7 +61,9 @@ def create_app() -> FastAPI:
     async def _domain_error(_request: Request, exc: VedetteError) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "item": exc.item}, status_code=exc.status_code)
 
-    for router in (intake_router, gazetteer_router, incidents_router, risk_router, jobs_router, people_router):
+    routers = (intake_router, gazetteer_router, shapes_router, incidents_router, risk_router, jobs_router)
+    routers += (people_router,)
+    for router in routers:
         app.include_router(router, prefix="/api")
     app.include_router(pages_router)
     return app
