@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from vedette.intake.components.category import decide
 from vedette.intake.components.layout import _LOG_STAMP, section_headings
@@ -314,7 +314,9 @@ class Assemble(Component):
 
     @staticmethod
     def _recent_airport(doc: Doc, s: Sentence):  # noqa: ANN205
-        k = doc.sentences.index(s)
+        k = next((i for i in _positions(doc, s.start) if doc.sentences[i] is s or doc.sentences[i] == s), None)
+        if k is None:  # pragma: no cover - the sentence list changed under the same length
+            k = doc.sentences.index(s)
         for prev in reversed(doc.sentences[max(0, k - 3) : k]):
             airports = [p for p in prev.places if p.match.kind == "airport"]
             if airports:
@@ -681,15 +683,49 @@ def _listed_together(s: Sentence, a: DateValue, b: DateValue) -> bool:
     return bool(re.fullmatch(r"\s*(?:,|and|et|&|,\s*and)\s*(?:in\s+|en\s+|on\s+|le\s+)?", between))
 
 
+def _positions(doc: Doc, start: int) -> list[int]:
+    """Indexes of the sentences that start at ``start`` (found by identity after, not by a scan comparing
+    every field of every sentence)."""
+    by_start = doc.meta.get("_sentences_by_start")
+    if by_start is None or doc.meta.get("_sentences_by_start_n") != len(doc.sentences):
+        by_start = {}
+        for i, x in enumerate(doc.sentences):
+            by_start.setdefault(x.start, []).append(i)
+        doc.meta["_sentences_by_start"], doc.meta["_sentences_by_start_n"] = by_start, len(doc.sentences)
+    return by_start.get(start, [])
+
+
 def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value and len(value) == 10 else None
 
 
 def merge_records(records: list) -> list:
-    """Same category, same place (or both country-level in one country), dates within a day: one record."""
+    """Same category, same place (or both country-level in one country), dates within a day: one record.
+
+    Each record joins the first earlier one it matches; earlier records are looked up by category, place
+    and day instead of scanned one by one (linear time in long documents, same result)."""
     out: list = []
+    index: dict[tuple, list[int]] = {}  # (category, place key, date) -> positions in ``out``
+
+    def keys(rec, date: str | None) -> list[tuple]:  # noqa: ANN001 - IncidentRecord
+        places = [("id", rec.place_id)]
+        if rec.admin1 is None:
+            places.append(("cc", rec.country, (rec.place_id or "").startswith(("cc:", "zone:"))))
+        return [(rec.category, place, date) for place in places]
+
+    def near_days(rec) -> list[str | None]:  # noqa: ANN001
+        try:
+            day = _day(rec.date)
+        except ValueError:
+            return [rec.date]
+        if day is None:
+            return [rec.date]
+        return [rec.date, *((day + timedelta(days=k)).isoformat() for k in (-1, 1))]
+
     for r in records:
-        for o in out:
+        candidates = sorted({k for d in near_days(r) for key in keys(r, d) for k in index.get(key, ())})
+        for k in candidates:
+            o = out[k]
             same_place = (o.place_id == r.place_id) or (
                 o.admin1 is None
                 and r.admin1 is None
@@ -706,13 +742,16 @@ def merge_records(records: list) -> list:
             told = all(str(q.provenance.get("date", {}).get("rule", "")).startswith("dates.") for q in (o, r))
             if not close or (o.date != r.date and told):  # "Thursday ... barricades", "Friday ... clashes": two days
                 continue
-                continue
             _absorb(o, r)
             if da and db and db < da:
                 o.date, o.date_certain = r.date, r.date_certain
+                for key in keys(o, o.date):  # found under its new day too
+                    index.setdefault(key, []).append(k)
             o.time = o.time or r.time
             break
         else:
+            for key in keys(r, r.date):
+                index.setdefault(key, []).append(len(out))
             out.append(r)
     out = _fold_coarse(out)
     out = _fold_summaries(out)
