@@ -4,8 +4,8 @@
   over the limit is refused before any byte is read, and a body without one (chunked) is counted while it
   streams in and refused as soon as it passes the limit. Upload routes (``UPLOAD_PATHS``) may take up to
   ``max_request_bytes``; every other route up to ``max_json_bytes``.
-- Ids, offsets and limits are bounded (``MAX_ID``): nothing larger than an exact JSON integer reaches the
-  store (SQLite and PostgreSQL both fail on integers of 2^63 and more).
+- Ids, offsets and limits are bounded (``MAX_ID``): nothing larger than the stores' id columns reaches
+  them (SQLite fails on integers of 2^63 and more, PostgreSQL's INTEGER ids on 2^31 and more).
 - Every timestamp carries its zone (``UtcDatetime``): SQLite gives naive datetimes back; they are UTC.
 - Strings that reach the store are storable (``StoredStr``): no NUL, no lone surrogate.
 - ``responses()`` names the error answers an operation may give, so the OpenAPI documents them all.
@@ -17,13 +17,13 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+from fastapi import HTTPException
 from pydantic import AfterValidator, Field
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# The largest id, offset or count the API takes: exact in every JSON reader (IEEE doubles), far inside
-# the 64-bit integers of SQLite and PostgreSQL.
-MAX_ID = 2**53
+# The largest id, offset or count the API takes: the largest value of an INTEGER primary key in
+# PostgreSQL (SQLite takes up to 2^63 - 1), exact in every JSON reader.
+MAX_ID = 2**31 - 1
 # Paths whose bodies are documents (multipart uploads or JSON text) and may be as large as a document.
 UPLOAD_PATHS = frozenset({"/api/documents"})
 
