@@ -25,6 +25,9 @@ def register(app: typer.Typer) -> None:
         )
         for item, reason in report.rejected:
             console.print(f"[red]rejected[/red] {item}: {reason}")
+        from vedette.demo.people import load_demo_people  # organisations and people of the demo crisis
+
+        console.print(load_demo_people())
         if report.rejected:
             raise typer.Exit(1)
 
