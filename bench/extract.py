@@ -1,94 +1,272 @@
-"""Extraction speed: docs/s and words/s over generated ~2 KB documents (EN + FR) and the 62 KB Mali
-profile, with, in the same run, a baseline: fr_core_news_sm's NER alone over the same text.
+"""Extraction speed, in one run on one core: documents/s and words/s over a generated mix shaped like real
+intake, the 62 KB profile of the corpus, `vedette extract ONE_FILE --jsonl` in a fresh process, a generated
+5 MB report against the mix (seconds per MB), and a baseline measured in the same run: spaCy's
+``fr_core_news_sm`` NER alone over the same text.
 
-Usage: .venv/bin/python bench/extract.py [--docs 1000] [--rounds 3] [--baseline-docs 300] [--no-baseline]
+Usage: .venv/bin/python bench/extract.py [--docs 600] [--rounds 3] [--baseline-docs 200] [--long-mb 5]
+       [--no-baseline]
 
-Each figure is the best of ``--rounds`` passes (as timeit does): the shared machines' speed drifts by a
-third from minute to minute, and the best pass is the one least disturbed by neighbours. The baseline
-gets the same treatment over its own subset (spaCy is slow: 300 documents by default).
+The mix: embassy alerts, security providers' flash alerts, news, travel advisories and incident logs, 1-4 KB
+each, two thirds English and one third French, written from templates for this bench (never corpus text).
+Each figure is the best of ``--rounds`` passes (as timeit does): the shared machine's speed drifts from minute
+to minute, and the best pass is the one least disturbed by neighbours. The process is pinned to one core and
+numerical libraries to one thread, for us and for the baseline alike.
+
+Last line: one JSON object with docs_per_s, words_per_s, baseline_words_per_s, profile_s, one_file_s,
+long_doc_ratio (the 5 MB report's seconds per MB over the mix's).
 """
 
 from __future__ import annotations
 
-import argparse
-import random
-import time
-from collections.abc import Callable
-from pathlib import Path
+import os
 
-PROFILE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "05_extremism_profile_mali_2024.txt"
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # one core, baseline included
+    os.environ.setdefault(_var, "1")
 
-# Synthetic material, written for this benchmark (not corpus text).
+import argparse  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+PROFILE = REPO.parent / "shared" / "corpus" / "05_extremism_profile_mali_2024.txt"
+
+# --- the generated mix (our own words) ------------------------------------------------------------------
+# (town, region, country EN, country FR, demonym EN, demonym FR (feminine))
 PLACES = [
-    ("Maiduguri", "Nigeria", "Nigerian"), ("Mogadishu", "Somalia", "Somali"), ("Goma", "DR Congo", "Congolese"),
-    ("Djibo", "Burkina Faso", "Burkinabe"), ("Port-au-Prince", "Haiti", "Haitian"), ("Aden", "Yemen", "Yemeni"),
-    ("Peshawar", "Pakistan", "Pakistani"), ("Pemba", "Mozambique", "Mozambican"), ("Niamey", "Niger", "Nigerien"),
-    ("Mosul", "Iraq", "Iraqi"), ("Kidal", "Mali", "Malian"), ("Bunia", "DR Congo", "Congolese"),
+    ("Maiduguri", "Borno", "Nigeria", "Nigeria", "Nigerian", "nigériane"),
+    ("Mogadishu", "Banaadir", "Somalia", "Somalie", "Somali", "somalienne"),
+    ("Goma", "North Kivu", "DR Congo", "RD Congo", "Congolese", "congolaise"),
+    ("Djibo", "Sahel", "Burkina Faso", "Burkina Faso", "Burkinabe", "burkinabè"),
+    ("Port-au-Prince", "Ouest", "Haiti", "Haïti", "Haitian", "haïtienne"),
+    ("Aden", "Aden", "Yemen", "Yémen", "Yemeni", "yéménite"),
+    ("Peshawar", "Khyber Pakhtunkhwa", "Pakistan", "Pakistan", "Pakistani", "pakistanaise"),
+    ("Pemba", "Cabo Delgado", "Mozambique", "Mozambique", "Mozambican", "mozambicaine"),
+    ("Niamey", "Niamey", "Niger", "Niger", "Nigerien", "nigérienne"),
+    ("Mosul", "Nineveh", "Iraq", "Irak", "Iraqi", "irakienne"),
+    ("Bunia", "Ituri", "DR Congo", "RD Congo", "Congolese", "congolaise"),
+    ("Garissa", "Garissa", "Kenya", "Kenya", "Kenyan", "kényane"),
+    ("Maroua", "Far North", "Cameroon", "Cameroun", "Cameroonian", "camerounaise"),
+    ("Bangui", "Bangui", "Central African Republic", "Centrafrique", "Central African", "centrafricaine"),
+    ("Tripoli", "Tripoli", "Libya", "Libye", "Libyan", "libyenne"),
+    ("Dhaka", "Dhaka", "Bangladesh", "Bangladesh", "Bangladeshi", "bangladaise"),
 ]
-EN_MONTHS = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December"]
+FR_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre"]
+EN_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+FR_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+EN_EVENTS = [
+    "On {date}, unidentified gunmen attacked a market in {town}, killing {n} civilians and wounding {k} others.",
+    "The {dem} army said its troops clashed with insurgents near {town} on {wd} morning.",
+    "Protesters blocked the main road into {town} on {date}; police fired tear gas to disperse the crowd.",
+    "Flights to {town} airport were suspended on {date} after shelling near the runway.",
+    "At least {n} aid workers were abducted on the road south of {town} late last month.",
+    "Authorities declared a state of emergency across {region} on {date} after days of unrest.",
+    "Residents reported heavy gunfire overnight around the central prison of {town} at {hh}:{mm}.",
+    "A roadside bomb struck a military convoy outside {town} on {wd}, killing {n} soldiers.",
+    "Armed men stormed a village in {region} on {date} and set fire to dozens of homes.",
+    "Heavy rains caused flooding in parts of {town} on {date}; {n} people died and thousands were displaced.",
+    "Police arrested {k} suspects after a bank robbery in central {town} on {wd} afternoon.",
+    "A cholera outbreak has been confirmed in {region}, with {n} deaths reported since {month}.",
+    "Thousands marched through {town} on {date} to demand the release of detained opposition leaders.",
+    "Drone strikes hit positions held by armed groups near {town} on {date}, local sources said.",
 ]
-FR_MONTHS = [
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+EN_CONTEXT = [
+    "The situation remains tense and further incidents cannot be ruled out.",
+    "Local officials said the security forces had been reinforced in the area.",
+    "The road between {town} and the regional capital remains closed to traffic.",
+    "Humanitarian organisations have suspended movements in {region} until further notice.",
+    "No group has claimed responsibility so far.",
+    "Mobile phone networks were cut in several districts for most of the day.",
 ]
-EN = [
-    "On {d} {m} {y}, unknown gunmen attacked a market in {p}, killing {n} civilians and wounding {k} others.",
-    "The {a} army said its troops clashed with insurgents near {p} on {wd} morning.",
-    "Protesters blocked the main road into {p} on {d} {m} {y}; police fired tear gas.",
-    "Flights to {p} airport were suspended on {m} {d}, {y} after shelling near the runway.",
-    "At least {n} aid workers were abducted on the road south of {p} late last month.",
-    "Authorities in {c} declared a state of emergency in the {p} area on {d} {m} {y}.",
-    "Residents reported heavy gunfire overnight around the central prison of {p} at 23:40.",
-    "The embassy advises staff to avoid travel to {p} and to review personal security plans.",
+EN_ADVICE = [
+    "Avoid the area and follow the instructions of local authorities.",
+    "Monitor local media for updates and keep a low profile.",
+    "Review your personal security plans and keep travel documents up to date.",
+    "Do not attempt to cross roadblocks or demonstrations.",
 ]
-FR = [
-    "Le {d} {m} {y}, des hommes armés non identifiés ont attaqué un marché à {p}, tuant {n} civils.",
-    "L'armée {a} a affirmé avoir neutralisé {n} terroristes lors d'une opération près de {p} mercredi dernier.",
-    "Des manifestants ont érigé des barricades à {p} le {d} {m} {y} ; la police a dispersé la foule.",
-    "L'aéroport de {p} a été fermé le {d} {m} {y} à 14h30 après des tirs d'obus.",
-    "Au moins {n} humanitaires ont été enlevés sur l'axe menant à {p} le mois dernier.",
-    "Les autorités ont décrété l'état d'urgence dans la région de {p} le {d} {m} {y}.",
-    "Il est recommandé d'éviter tout déplacement vers {p} et de limiter les sorties nocturnes.",
+FR_EVENTS = [
+    "Le {date}, des hommes armés non identifiés ont attaqué un marché à {town}, tuant {n} civils.",
+    "L'armée {dem} a affirmé avoir neutralisé {n} terroristes lors d'une opération près de {town} {wd} dernier.",
+    "Des manifestants ont érigé des barricades à {town} le {date} ; la police a dispersé la foule.",
+    "L'aéroport de {town} a été fermé le {date} à {hh}h{mm} après des tirs d'obus.",
+    "Au moins {n} humanitaires ont été enlevés sur l'axe menant à {town} le mois dernier.",
+    "Les autorités ont décrété l'état d'urgence dans la région de {region} le {date}.",
+    "Un engin explosif improvisé a visé un convoi militaire à la sortie de {town} le {date}, faisant {n} morts.",
+    "Des pluies diluviennes ont provoqué des inondations à {town} le {date} ; {n} personnes ont péri.",
+    "Des coups de feu nourris ont été entendus toute la nuit autour de la prison centrale de {town}.",
+    "Une épidémie de choléra a été déclarée dans la région de {region}, avec {n} décès depuis {month}.",
 ]
-WD_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+FR_CONTEXT = [
+    "La situation reste tendue et de nouveaux incidents ne sont pas exclus.",
+    "Les forces de sécurité ont été renforcées dans la zone, selon une source locale.",
+    "L'axe reliant {town} au chef-lieu de la région reste fermé à la circulation.",
+    "Aucun groupe n'a revendiqué l'attaque pour l'instant.",
+]
+FR_ADVICE = [
+    "Il est recommandé d'éviter tout déplacement vers {town} et de limiter les sorties nocturnes.",
+    "Suivez les consignes des autorités locales et tenez-vous informés par les médias.",
+    "Évitez les rassemblements et les abords des bâtiments officiels.",
+]
 
 
-def make_doc(rng: random.Random, lang: str) -> str:
-    templates, months = (EN, EN_MONTHS) if lang == "en" else (FR, FR_MONTHS)
-    parts: list[str] = []
-    y = rng.randint(2012, 2024)
-    parts.append(f"{rng.randint(1, 28)} {months[rng.randrange(12)]} {y}\n")
-    while sum(len(p) for p in parts) < 2000:
-        p, c, a = rng.choice(PLACES)
-        para = " ".join(
-            rng.choice(templates).format(
-                d=rng.randint(1, 28), m=months[rng.randrange(12)], y=y, p=p, c=c, a=a.lower() if lang == "fr" else a,
-                n=rng.randint(2, 40), k=rng.randint(1, 20), wd=rng.choice(WD_EN),
-            )
-            for _ in range(rng.randint(2, 4))
+class Writer:
+    """One document's words: a place, a year and the language's templates."""
+
+    def __init__(self, rng: random.Random, lang: str) -> None:
+        self.rng, self.lang = rng, lang
+        self.place = rng.choice(PLACES)
+        self.year = rng.randint(2015, 2025)
+        self.month = rng.randrange(12)
+        self.day = rng.randint(1, 28)
+
+    def fill(self, template: str) -> str:
+        rng, fr = self.rng, self.lang == "fr"
+        town, region, country_en, country_fr, dem_en, dem_fr = self.place
+        months = FR_MONTHS if fr else EN_MONTHS
+        day = rng.randint(1, 28)
+        date = f"{day} {months[self.month]} {self.year}" if fr or rng.random() < 0.5 else (
+            f"{months[self.month]} {day}, {self.year}")
+        return template.format(
+            date=date, town=town, region=region, dem=dem_fr if fr else dem_en, n=rng.randint(2, 40),
+            k=rng.randint(1, 20), wd=rng.choice(FR_DAYS if fr else EN_DAYS), month=months[self.month],
+            hh=f"{rng.randint(0, 23):02d}", mm=f"{rng.choice([0, 15, 30, 40, 45]):02d}",
         )
-        parts.append(para + "\n\n")
+
+    def events(self, n: int) -> str:
+        pool = FR_EVENTS if self.lang == "fr" else EN_EVENTS
+        return " ".join(self.fill(self.rng.choice(pool)) for _ in range(n))
+
+    def context(self) -> str:
+        return self.fill(self.rng.choice(FR_CONTEXT if self.lang == "fr" else EN_CONTEXT))
+
+    def advice(self) -> str:
+        return self.fill(self.rng.choice(FR_ADVICE if self.lang == "fr" else EN_ADVICE))
+
+    def dated(self) -> str:
+        months = FR_MONTHS if self.lang == "fr" else EN_MONTHS
+        return f"{self.day} {months[self.month]} {self.year}"
+
+
+def embassy(w: Writer) -> tuple[str, Callable[[], str]]:
+    town, _, country_en, country_fr, *_ = w.place
+    if w.lang == "fr":
+        head = f"Message de sécurité – Ambassade de France au {country_fr}\n{w.dated()}\n\nLieu : {town}\n\n"
+        return head, lambda: f"Événement : {w.events(w.rng.randint(1, 2))} {w.context()}\n\n{w.advice()}\n\n"
+    head = f"Security Alert – Embassy in {town}, {country_en}\n{w.dated()}\n\nLocation: {town}\n\n"
+    return head, lambda: f"Event: {w.events(w.rng.randint(1, 2))} {w.context()}\n\nActions to take: {w.advice()}\n\n"
+
+
+def provider(w: Writer) -> tuple[str, Callable[[], str]]:
+    town, region, country_en, country_fr, *_ = w.place
+    country = country_fr if w.lang == "fr" else country_en
+    head = f"{'ALERTE' if w.lang == 'fr' else 'FLASH ALERT'} – {country.upper()}\n{w.dated()}\n\n"
+
+    def entry() -> str:
+        stamp = f"{w.rng.randint(0, 23):02d}{'h' if w.lang == 'fr' else ':'}{w.rng.randint(0, 59):02d}"
+        return f"{stamp} – {town.upper()} ({region}) – {w.events(1)} {w.context()}\n\n"
+
+    return head, entry
+
+
+def news(w: Writer) -> tuple[str, Callable[[], str]]:
+    town, *_ = w.place
+    lead = f"{town.upper()}, {w.dated()} – "
+    state = {"first": True}
+
+    def para() -> str:
+        text = w.events(w.rng.randint(1, 3)) + " " + w.context()
+        if state.pop("first", False):
+            text = lead + text
+        return text + "\n\n"
+
+    title = "Violences meurtrières" if w.lang == "fr" else "Deadly violence"
+    return f"{title} near {town}\n\n" if w.lang == "en" else f"{title} près de {town}\n\n", para
+
+
+def advisory(w: Writer) -> tuple[str, Callable[[], str]]:
+    _, region, country_en, country_fr, *_ = w.place
+    if w.lang == "fr":
+        head = f"Conseils aux voyageurs – {country_fr}\nMis à jour le {w.dated()}\n\n"
+        return head, lambda: (f"Région de {region} : formellement déconseillée. {w.events(1)} {w.advice()}\n\n")
+    head = f"{country_en} Travel Advisory – Level 3: Reconsider Travel\nUpdated {w.dated()}\n\n"
+    return head, lambda: f"Do not travel to {region} due to crime and terrorism. {w.events(1)} {w.advice()}\n\n"
+
+
+def log(w: Writer) -> tuple[str, Callable[[], str]]:
+    town, region, *_ = w.place
+    head = ("Journal des incidents\n\n" if w.lang == "fr" else "Incident log\n\n")
+    months = FR_MONTHS if w.lang == "fr" else EN_MONTHS
+
+    def line() -> str:
+        day = f"{w.rng.randint(1, 28)} {months[w.month]}"
+        return f"{day} – {town} ({region}): {w.events(1)}\n"
+
+    return head, line
+
+
+KINDS = (embassy, provider, news, advisory, log)
+
+
+def make_doc(rng: random.Random, lang: str, kind: Callable | None = None) -> str:
+    w = Writer(rng, lang)
+    head, unit = (kind or rng.choice(KINDS))(w)
+    target = rng.randint(1000, 4000)
+    parts = [head]
+    size = len(head)
+    while size < 1000 or size < target:
+        piece = unit()
+        if size + len(piece) > 3900:
+            if size >= 1000:
+                break
+            piece = piece[: 3900 - size]
+        parts.append(piece)
+        size += len(piece)
     return "".join(parts)
 
 
+def make_mix(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return [make_doc(rng, "fr" if i % 3 == 2 else "en") for i in range(n)]
+
+
+def make_long_report(megabytes: float, seed: int = 11) -> str:
+    """A long English report made of many ordinary paragraphs (news paragraphs of several places)."""
+    rng = random.Random(seed)
+    parts = ["Annual security review\n\n"]
+    size = 0
+    while size < megabytes * 1_000_000:
+        w = Writer(rng, "en")
+        para = w.events(rng.randint(2, 4)) + " " + w.context() + "\n\n"
+        parts.append(para)
+        size += len(para)
+    return "".join(parts)
+
+
+# --- measuring ------------------------------------------------------------------------------------------
 def words(texts: list[str]) -> int:
     return sum(len(t.split()) for t in texts)
 
 
-def run_ours(texts: list[str], names: list[str]) -> float:
+def run_ours(texts: list[str], names: list[str], timeout_s: float = 0) -> float:
     from vedette.intake.extract import extract_text
 
     t = time.perf_counter()
     for text, name in zip(texts, names, strict=True):
-        extract_text(text, name)
+        extract_text(text, name, timeout_s=timeout_s)
     return time.perf_counter() - t
 
 
-def best_of(rounds: int, run: Callable[[], float | None]) -> float | None:
-    times = [run() for _ in range(max(1, rounds))]
-    return None if any(t is None for t in times) else min(t for t in times if t is not None)
+def best_of(rounds: int, run: Callable[[], float]) -> float:
+    return min(run() for _ in range(max(1, rounds)))
 
 
 def run_spacy(texts: list[str]) -> float | None:
@@ -98,8 +276,7 @@ def run_spacy(texts: list[str]) -> float | None:
         return None
     nlp = spacy.load("fr_core_news_sm")
     keep = {"ner"} | ({"tok2vec"} if "tok2vec" in nlp.pipe_names else set())
-    disabled = [n for n in nlp.pipe_names if n not in keep]
-    nlp.select_pipes(disable=disabled)
+    nlp.select_pipes(disable=[n for n in nlp.pipe_names if n not in keep])
     nlp("Chauffe.")
     t = time.perf_counter()
     for _ in nlp.pipe(texts, batch_size=32):
@@ -107,47 +284,109 @@ def run_spacy(texts: list[str]) -> float | None:
     return time.perf_counter() - t
 
 
+def one_file_s(text: str, rounds: int = 3) -> float:
+    """Wall time of `vedette extract ONE_FILE --jsonl` in a fresh process (interpreter start-up included)."""
+    exe = Path(sys.executable).with_name("vedette")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "vedette.cli"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "alert_one_file.txt"
+        path.write_text(text, encoding="utf-8")
+        times = []
+        for _ in range(rounds):
+            t = time.perf_counter()
+            run = subprocess.run([*cmd, "extract", str(path), "--jsonl"], capture_output=True, check=False)
+            times.append(time.perf_counter() - t)
+            if run.returncode != 0:
+                raise SystemExit(f"vedette extract failed: {run.stderr.decode(errors='replace')}")
+    return min(times)
+
+
 def report(label: str, n_docs: int, n_words: int, seconds: float) -> None:
     rate = f"{n_docs / seconds:9.1f} docs/s {n_words / seconds:11.0f} words/s"
-    print(f"{label:44} {n_docs:6d} docs {seconds:8.3f} s {rate}")
+    print(f"{label:46} {n_docs:6d} docs {seconds:8.3f} s {rate}", flush=True)
+
+
+def pin_one_core() -> str:
+    if hasattr(os, "sched_setaffinity"):
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to cpu {cpu}"
+    return "not pinned (no sched_setaffinity)"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--docs", type=int, default=1000)
-    ap.add_argument("--baseline-docs", type=int, default=300, help="baseline over the first N docs only")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=600)
+    ap.add_argument("--baseline-docs", type=int, default=200, help="baseline over the first N docs only")
     ap.add_argument("--rounds", type=int, default=3, help="best of this many passes")
+    ap.add_argument("--long-mb", type=float, default=5.0, help="size of the long report")
+    ap.add_argument("--long-limit-s", type=float, default=90.0,
+                    help="stop the long report after this long (its ratio is then a lower bound)")
     ap.add_argument("--no-baseline", action="store_true")
     args = ap.parse_args()
-    rng = random.Random(7)
-    texts = [make_doc(rng, "fr" if i % 3 == 0 else "en") for i in range(args.docs)]
-    names = [f"bench_{i:04d}.txt" for i in range(args.docs)]
-    print(f"generated {len(texts)} docs, mean {sum(map(len, texts)) / len(texts):.0f} chars, {words(texts)} words")
+    print(pin_one_core())
 
-    from vedette.intake.extract import extract_text
+    texts = make_mix(args.docs)
+    names = [f"bench_{i:04d}.txt" for i in range(args.docs)]
+    mix_mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    print(f"generated {len(texts)} docs ({len(KINDS)} kinds, 1/3 French), mean {sum(map(len, texts)) / len(texts):.0f}"
+          f" chars, {words(texts)} words, {mix_mb:.2f} MB")
+
+    one = one_file_s(texts[0])  # first, while this process has loaded nothing
+    print(f"{'vedette extract ONE_FILE --jsonl (fresh process)':46} {one:8.3f} s (best of 3)")
+
+    from vedette.intake.extract import ExtractionTimedOut, extract_text
 
     t = time.perf_counter()
     extract_text("Warm-up: gunmen attacked Goma on 3 May 2023.", "warm.txt")
-    print(f"{'warm-up (lexicons, gazetteer load)':44} {time.perf_counter() - t:8.3f} s")
+    print(f"{'warm-up (lexicons, gazetteer load)':46} {time.perf_counter() - t:8.3f} s")
 
-    profile = PROFILE.read_text(encoding="utf-8") if PROFILE.exists() else None
-    if profile:  # first, in a process that has not seen the profile's country yet
-        report("vedette extract: 62 KB profile (first pass)", 1, words([profile]), run_ours([profile], [PROFILE.name]))
-    rounds = args.rounds
-    report(f"vedette extract: generated docs (best of {rounds})", len(texts), words(texts),
-           best_of(rounds, lambda: run_ours(texts, names)))
-    if args.no_baseline:
-        return
-    sub = texts[: args.baseline_docs] if args.baseline_docs else texts
-    s = best_of(min(rounds, 2), lambda: run_spacy(sub))
-    if s is None:
-        print("baseline: spaCy not installed")
-        return
-    report(f"baseline fr_core_news_sm NER: docs (best of {min(rounds, 2)})", len(sub), words(sub), s)
-    if profile:
-        s = run_spacy([profile])
-        if s is not None:
-            report("baseline fr_core_news_sm NER: 62 KB profile", 1, words([profile]), s)
+    profile_s = None
+    if PROFILE.exists():  # first, in a process that has not seen the profile's country yet
+        profile = PROFILE.read_text(encoding="utf-8")
+        profile_s = run_ours([profile], [PROFILE.name])
+        report("vedette extract: 62 KB profile (first pass)", 1, words([profile]), profile_s)
+        report("vedette extract: 62 KB profile (best of 3)", 1, words([profile]),
+               best_of(3, lambda: run_ours([profile], [PROFILE.name])))
+    else:
+        print(f"profile: {PROFILE} is missing (../shared/corpus); profile_s is null")
+
+    mix_s = best_of(args.rounds, lambda: run_ours(texts, names))
+    report(f"vedette extract: mix (best of {args.rounds})", len(texts), words(texts), mix_s)
+
+    long_text = make_long_report(args.long_mb)
+    long_mb = len(long_text.encode("utf-8")) / 1e6
+    t = time.perf_counter()
+    finished = True
+    try:
+        extract_text(long_text, "long_report.txt", timeout_s=args.long_limit_s)
+    except ExtractionTimedOut:
+        finished = False
+    long_s = time.perf_counter() - t
+    ratio = (long_s / long_mb) / (mix_s / mix_mb)
+    note = "" if finished else f" (stopped at {args.long_limit_s:g} s: the ratio is a lower bound)"
+    print(f"{'long report':46} {long_mb:6.2f} MB {long_s:8.3f} s {long_s / long_mb:8.3f} s/MB; mix "
+          f"{mix_s / mix_mb:.3f} s/MB; ratio {ratio:.2f}{note}")
+
+    baseline = None
+    if not args.no_baseline:
+        sub = texts[: args.baseline_docs] if args.baseline_docs else texts
+        s = run_spacy(sub)
+        if s is None:
+            print("baseline: spaCy not installed")
+        else:
+            s = min(s, run_spacy(sub) or s) if args.rounds > 1 else s
+            report("baseline fr_core_news_sm NER: mix (best of 2)", len(sub), words(sub), s)
+            baseline = words(sub) / s
+
+    print(json.dumps({
+        "docs_per_s": round(len(texts) / mix_s, 1),
+        "words_per_s": round(words(texts) / mix_s),
+        "baseline_words_per_s": None if baseline is None else round(baseline),
+        "profile_s": None if profile_s is None else round(profile_s, 3),
+        "one_file_s": round(one, 3),
+        "long_doc_ratio": round(ratio, 2),
+    }))
 
 
 if __name__ == "__main__":
