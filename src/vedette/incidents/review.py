@@ -481,7 +481,7 @@ def merge(
     other = _take(session, other_id, other_version)
     reports = repo.reports_for(session, [other.id])
     prior = {"status": other.status, "status_reason": other.status_reason, "locked": other.locked,
-             "to_locked": inc.locked}
+             "to_locked": inc.locked, "reports": [_report_key(r) for r in reports]}
     for r in reports:
         r.incident_id = inc.id
     other.status, other.merged_into_id = "merged", inc.id
@@ -526,13 +526,23 @@ def split(
     inc.locked = True
     _stamp(inc, actor)
     move = IncidentMove(kind="split", from_id=inc.id, to_id=new.id, report_ids=wanted,
-                        prior={"locked": False}, actor=actor.label, user_id=actor.user_id)
+                        prior={"reports": [_report_key(mine[rid]) for rid in wanted]},
+                        actor=actor.label, user_id=actor.user_id)
     session.add(move)
     session.flush()
     _refresh(session, {inc.id, new.id})
     _audit(session, actor, "incident.split", inc.id, {"new": new.id, "move": move.id, "reports": wanted})
     session.flush()
     return new
+
+
+def _report_key(r: Report) -> list:
+    """What identifies a report across re-extraction (which replaces the rows, and their ids)."""
+    return [r.document_id, r.span_start, r.span_end, (r.record or {}).get("category")]
+
+
+def _moved(move: IncidentMove, r: Report) -> bool:
+    return r.id in move.report_ids or _report_key(r) in (move.prior or {}).get("reports", [])
 
 
 def undo(session: Session, move_id: int, actor: Actor) -> IncidentMove:
@@ -546,7 +556,7 @@ def undo(session: Session, move_id: int, actor: Actor) -> IncidentMove:
         target = _take(session, move.to_id, None)  # refused when the target was merged away since
         source = _incident(session, move.from_id)
         for r in repo.reports_for(session, [target.id]):
-            if r.id in move.report_ids:
+            if _moved(move, r):
                 r.incident_id = source.id
         rrepo.bump_version(session, source.id, source.version)
         session.refresh(source)
@@ -565,7 +575,7 @@ def undo(session: Session, move_id: int, actor: Actor) -> IncidentMove:
         rrepo.bump_version(session, new.id, new.version)
         session.refresh(new)
         for r in repo.reports_for(session, [new.id]):
-            if r.id in move.report_ids:
+            if _moved(move, r):
                 r.incident_id = source.id
         session.flush()
         if not repo.reports_for(session, [new.id]):
