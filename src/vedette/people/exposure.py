@@ -409,22 +409,37 @@ class ExposureIndex:
         keep = present | ((s > t1) & (s <= tb))
         return keep, present[keep]
 
-    def query(self, area: Area, w: Window) -> Hits:
+    def _candidates(self, area: Area) -> tuple[np.ndarray, np.ndarray | None]:
+        """Rows in the area (whenever), with their distances for a circle."""
         if isinstance(area, Circle):
             cand = self._cover(area.lat, area.lon, area.km)
             d = haversine_np(area.lat, area.lon, self.lat[cand], self.lon[cand])
             near = d <= area.km
-            cand, d = cand[near], d[near]
-            keep, present = self._when(cand, w)
-            return Hits(cand[keep], present, d[keep])
+            return cand[near], d[near]
         if isinstance(area, Region):
-            cand = self.by_region.get(area.code, np.empty(0, dtype=np.int64))
-        elif isinstance(area, Country):
-            cand = self.by_country.get(area.cc, np.empty(0, dtype=np.int64))
-        else:
-            cand = self._in_polygon(area)
+            return self.by_region.get(area.code, np.empty(0, dtype=np.int64)), None
+        if isinstance(area, Country):
+            return self.by_country.get(area.cc, np.empty(0, dtype=np.int64)), None
+        return self._in_polygon(area), None
+
+    def query(self, area: Area, w: Window) -> Hits:
+        cand, d = self._candidates(area)
         keep, present = self._when(cand, w)
-        return Hits(cand[keep], present)
+        return Hits(cand[keep], present, None if d is None else d[keep])
+
+    def query_many(self, cases: Iterable[tuple[Area, Window]]) -> list[Hits]:
+        """Many questions at once (after a bulk import): the places of each area are looked up once."""
+        cache: dict[object, tuple[np.ndarray, np.ndarray | None]] = {}
+        out = []
+        for area, w in cases:
+            key = id(area) if isinstance(area, Polygon) else area
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = self._candidates(area)
+            cand, d = found
+            keep, present = self._when(cand, w)
+            out.append(Hits(cand[keep], present, None if d is None else d[keep]))
+        return out
 
     def _in_polygon(self, area: Polygon) -> np.ndarray:
         import shapely
