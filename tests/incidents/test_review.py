@@ -299,17 +299,21 @@ def test_confidence_explains_strong_and_weak_evidence() -> None:
 
 
 def test_queue_orders_by_severity_then_confidence_and_lists_silent_documents(session) -> None:
-    _, strong = one(session, "a.txt", killed=3, severity=2)
-    _, weak = one(session, "b.txt", place="Far", place_id="gn:3", lat=3.0, lon=39.0, severity=2, provenance=WEAK)
-    _, severe = one(session, "c.txt", place="Other", place_id="gn:4", lat=-3.0, lon=40.0, severity=4,
-                    provenance=WEAK)
+    # severities agree under the risk table (category, casualties) and the extractor's value
+    _, severe = one(session, "c.txt", place="Other", place_id="gn:4", lat=-3.0, lon=40.0, category="coup",
+                    killed=20, severity=5, provenance=WEAK)
+    _, strong = one(session, "a.txt", killed=3, severity=4)
+    _, weak = one(session, "b.txt", place="Far", place_id="gn:3", lat=3.0, lon=39.0, severity=3, provenance=WEAK)
+    _, sure = one(session, "e.txt", place="Sure", place_id="gn:6", lat=-2.0, lon=38.0, severity=3)
     _, done = one(session, "d.txt", place="Done", place_id="gn:5", lat=-1.0, lon=36.0)
     review.confirm(session, done.id, OP)
     silent = doc(session, "nothing-here.txt")
     doc(session, "not-yet-extracted.txt", extracted=False)
     q = review.queue(session)
-    assert [i["id"] for i in q["incidents"]] == [severe.id, strong.id, weak.id]
-    assert q["total"] == 3
+    assert [i["id"] for i in q["incidents"]] == [severe.id, strong.id, sure.id, weak.id]
+    assert [i["severity"] for i in q["incidents"]] == [5, 4, 3, 3]
+    assert q["incidents"][2]["confidence"]["score"] > q["incidents"][3]["confidence"]["score"]
+    assert q["total"] == 4
     assert [d["name"] for d in q["documents_without_incidents"]] == [silent.name]
     assert q["documents_without_incidents_total"] == 1
     assert review.queue(session, country="TZ")["incidents"] == []
@@ -346,6 +350,9 @@ def test_api_review_actions(client, session) -> None:
     assert d.status_code == 200 and d.json()["status"] == "dismissed"
     # the incident list leaves dismissed incidents out
     assert [i["id"] for i in client.get("/api/incidents").json()["items"]] == [a]
+    asked = client.get("/api/incidents", params={"status": ["dismissed"]})
+    assert [i["id"] for i in asked.json()["items"]] == [b]
+    assert client.get("/api/incidents", params={"status": ["gone"]}).status_code == 422
     m = client.post(f"/api/review/incidents/{a}/merge", json={"version": 3, "other_id": b})
     assert m.status_code == 200, m.text
     assert client.post(f"/api/review/incidents/{b}/confirm", json={"version": 2}).status_code == 409
@@ -402,6 +409,10 @@ def test_cli_review_commands(session, settings_env) -> None:
     assert stale.exit_code == 1 and "changed" in stale.output
     assert run(app, ["incidents", "dismiss", str(b)]).exit_code != 0  # --reason is required
     assert run(app, ["incidents", "dismiss", str(b), "--reason", "not an event"]).exit_code == 0
+    listed = run(app, ["incidents", "list", "--json"])
+    assert [json.loads(x)["id"] for x in listed.output.splitlines()] == [a]
+    listed = run(app, ["incidents", "list", "--status", "dismissed", "--json"])
+    assert [json.loads(x)["id"] for x in listed.output.splitlines()] == [b]
     e = run(app, ["incidents", "edit", str(a), "--killed", "8", "--place", "New Name", "--json"])
     assert e.exit_code == 0, e.output
     assert json.loads(e.output.strip().splitlines()[-1])["killed"] == 8

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import func, select
@@ -55,9 +56,11 @@ def _out(inc: Incident, n: int) -> IncidentOut:
     )
 
 
-def _filtered(session: Session, since, until, country, admin1, category, bbox, q):  # noqa: ANN001, ANN202
+def _filtered(session: Session, since, until, country, admin1, category, bbox, q, status=None):  # noqa: ANN001, ANN202
+    statuses = list(status) if status else repo.COUNTED_STATUSES  # dismissed and merged only when asked for
     return repo.query_incidents(
-        since=since, until=until, country=country, admin1=admin1, categories=category or None, bbox=_bbox(bbox), text=q
+        since=since, until=until, country=country, admin1=admin1, categories=category or None, bbox=_bbox(bbox), text=q,
+        statuses=statuses,
     )
 
 
@@ -70,11 +73,14 @@ def list_incidents(
     category: list[StoredStr] | None = Query(None, max_length=50),
     bbox: str | None = Query(None, max_length=200, description="minLon,minLat,maxLon,maxLat"),
     q: str | None = Query(None, max_length=500, pattern=NO_NUL, description="in place, actors or evidence"),
+    status: list[Literal["new", "confirmed", "dismissed", "merged"]] | None = Query(
+        None, max_length=4, description="review statuses (default: new and confirmed; dismissed only when asked)"
+    ),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=MAX_ID),
     session: Session = Depends(get_session),
 ) -> IncidentPage:
-    query = _filtered(session, since, until, country, admin1, category, bbox, q)
+    query = _filtered(session, since, until, country, admin1, category, bbox, q, status)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Incident.date.desc(), Incident.id.desc()).limit(limit).offset(offset)).all()
     counts = repo.report_counts(session, [i.id for i in rows])

@@ -50,16 +50,18 @@ def register(app: typer.Typer) -> None:
         country: str = typer.Option(None),
         category: list[str] = typer.Option(None),
         since: str = typer.Option(None, help="YYYY-MM-DD"),
+        status: list[str] = typer.Option(None, help="review statuses (default: new and confirmed)"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
-        """List incidents, newest first."""
+        """List incidents, newest first (dismissed ones only when asked for with --status dismissed)."""
         from vedette.incidents import repository as repo
         from vedette.incidents.models import Incident
         from vedette.store.db import session_scope
 
         with session_scope() as s:
             q = repo.query_incidents(
-                country=country, categories=category or None, since=date.fromisoformat(since) if since else None
+                country=country, categories=category or None, since=date.fromisoformat(since) if since else None,
+                statuses=status or repo.COUNTED_STATUSES,
             )
             rows = s.scalars(q.order_by(Incident.date.desc(), Incident.id.desc())).all()
             if as_json:

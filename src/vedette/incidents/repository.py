@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from vedette.incidents.models import Incident, Report
 from vedette.incidents.review_repository import COUNTED_STATUSES
+
+__all__ = ["COUNTED_STATUSES"]  # consumers filter by it (dismissed and merged incidents count nowhere)
 from vedette.intake.models import Document
 
 

@@ -623,6 +623,29 @@ def confidences(session: Session, incidents: list[Incident]) -> dict[int, Any]:
     return out
 
 
+def severities(session: Session, incidents: list[Incident]) -> dict[int, tuple[int, list[str]]]:
+    """incident id -> (severity 1-5, why): an operator's value where set, else ``risk.severity`` from the
+    stored incident and its evidence (the extractor's value while that scorer is not installed)."""
+    try:
+        from vedette.risk.severity import of_incident
+    except ImportError:  # pragma: no cover - the risk picture's severity table not installed
+        of_incident = None
+    ids = [i.id for i in incidents]
+    edits = rrepo.active_edits(session, ids)
+    evidence: dict[int, list[str]] = {}
+    if of_incident is not None:
+        for r in repo.reports_for(session, ids):
+            evidence.setdefault(r.incident_id, []).append(r.evidence)
+    out = {}
+    for inc in incidents:
+        if "severity" in edits.get(inc.id, {}) or of_incident is None:
+            out[inc.id] = (inc.severity or 0, ["set by an operator" if inc.severity is not None else "none"])
+        else:
+            sev = of_incident(inc, evidence.get(inc.id, []))
+            out[inc.id] = (sev.value, list(sev.steps))
+    return out
+
+
 def incident_fields(inc: Incident) -> dict[str, Any]:
     return {name: _get(inc, name) for name in FIELDS}
 
@@ -695,14 +718,16 @@ def queue(
     that gave no incident at all."""
     incidents = list(rrepo.new_incidents(session, country))
     conf = confidences(session, incidents)
+    sev = severities(session, incidents)
     counts = repo.report_counts(session, [i.id for i in incidents])
-    incidents.sort(key=lambda i: (-(i.severity or 0), -conf[i.id].score, _desc(i.date), i.id))
+    incidents.sort(key=lambda i: (-sev[i.id][0], -conf[i.id].score, _desc(i.date), i.id))
     page = incidents[offset : offset + limit]
     total_docs, docs = rrepo.documents_without_incidents(session, limit=documents_limit)
     return {
         "total": len(incidents),
         "incidents": [
-            {**summary(i), "report_count": counts.get(i.id, 0),
+            {**summary(i), "severity": sev[i.id][0], "severity_explained": sev[i.id][1],
+             "report_count": counts.get(i.id, 0),
              "confidence": {"score": round(conf[i.id].score, 3), "level": conf[i.id].level}}
             for i in page
         ],

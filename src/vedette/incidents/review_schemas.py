@@ -133,6 +133,7 @@ class ReviewIncidentOut(BaseModel):
     locked: bool
     report_count: int = 0
     confidence: ConfidenceOut | None = None
+    severity_explained: list[str] | None = None
 
 
 class FieldOut(BaseModel):
