@@ -15,6 +15,7 @@ from vedette.errors import VedetteError
 from vedette.gazetteer.api import router as gazetteer_router
 from vedette.gazetteer.shapes_api import router as shapes_router
 from vedette.incidents.api import router as incidents_router
+from vedette.incidents.review_api import router as review_router
 from vedette.intake.api import router as intake_router
 from vedette.jobs.api import router as jobs_router
 from vedette.people.api import router as people_router
@@ -65,5 +66,6 @@ def create_app() -> FastAPI:
     routers += (people_router,)
     for router in routers:
         app.include_router(router, prefix="/api")
+    app.include_router(review_router, prefix="/api")  # incident review: its routes sign in (tenancy.deps)
     app.include_router(pages_router)
     return app
