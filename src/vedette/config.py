@@ -89,6 +89,42 @@ class Settings(BaseSettings):
         90, ge=1, description="Trips and positions are purged this many days after they end (demo orgs exempt)."
     )
 
+    # Risk picture (vedette.risk): scorer weights, escalation test, transport statuses. See risk/README.md.
+    risk_half_life_days: float = Field(
+        30.0, gt=0, description="Risk score: an incident's weight halves every this many days of age."
+    )
+    risk_horizon_days: int = Field(365, ge=1, description="Risk score: incidents older than this count for nothing.")
+    risk_severity_points: Annotated[list[float], NoDecode] = Field(
+        [1.0, 2.0, 4.0, 8.0, 16.0],
+        description="Risk score: points of an incident of severity 1..5 (five numbers, comma-separated).",
+    )
+    risk_saturation: float = Field(
+        40.0, gt=0, description="Risk score: decayed points at which the 0-100 score reaches 63 (1 - 1/e)."
+    )
+    risk_trend_ratio: float = Field(
+        1.5, gt=1, description="Trend: recent daily rate this many times the preceding 90 days' is rising."
+    )
+    risk_top_incidents: int = Field(5, ge=1, description="Incidents that explain each score.")
+    escalation_alarms_per_year: float = Field(
+        0.2, gt=0, description="Escalation: false alarms allowed per region-year by the tail test (risk/escalation.py)."
+    )
+    escalation_clear_alpha: float = Field(
+        0.05, gt=0, lt=1, description="Escalation: cleared when the last 7 days are no longer this improbable."
+    )
+    escalation_baseline_days: int = Field(365, ge=14, description="Escalation: days of history for the baseline.")
+    transport_stale_hours: float = Field(
+        48.0, gt=0, description="A transport status older than this is shown as stale."
+    )
+
+    @field_validator("risk_severity_points", mode="before")
+    @classmethod
+    def _split_points(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [float(part) for part in value.replace(",", " ").split()]
+        if isinstance(value, list | tuple) and len(value) != 5:
+            raise ValueError("five numbers: the points of severities 1 to 5")
+        return value
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from vedette.risk.models import Advisory
+from vedette.risk.models import (
+    Advisory,
+    AdvisoryLevel,
+    CountryBrief,
+    Escalation,
+    RiskEvent,
+    RiskScore,
+    TransportStatus,
+)
 
 
 def history(session: Session, country: str | None = None, admin1: str | None = None) -> Sequence[Advisory]:
@@ -30,3 +38,160 @@ def latest(session: Session, country: str, admin1: str | None) -> Advisory | Non
 def last_from_document(session: Session, document_id: int, country: str) -> Advisory | None:
     q = select(Advisory).where(Advisory.document_id == document_id, Advisory.country == country)
     return session.scalars(q.order_by(Advisory.id.desc()).limit(1)).first()
+
+
+# --- the risk picture ---------------------------------------------------------------------------------
+
+
+def counted_statuses() -> tuple[str, ...]:
+    """The incident statuses the risk picture counts: new and confirmed (never dismissed or merged)."""
+    try:
+        from vedette.incidents.review_repository import COUNTED_STATUSES
+    except ImportError:  # before incident review: every incident counts
+        return ("new", "confirmed")
+    return tuple(COUNTED_STATUSES)
+
+
+def counted_incidents(session: Session, country: str | None = None, ids: Sequence[int] | None = None) -> list:
+    """Rows (id, date, time, country, admin1, category, killed, injured, hostages, summary, place_ref, lat, lon)
+    of the incidents counted (``counted_statuses``), oldest first."""
+    from vedette.incidents.models import Incident
+
+    q = select(
+        Incident.id, Incident.date, Incident.time, Incident.country, Incident.admin1, Incident.category,
+        Incident.killed, Incident.injured, Incident.hostages_or_kidnapped, Incident.summary, Incident.place_ref,
+        Incident.lat, Incident.lon,
+    ).where(Incident.country.is_not(None), Incident.date.is_not(None))
+    status = getattr(Incident, "status", None)
+    if status is not None:
+        q = q.where(status.in_(counted_statuses()))
+    if country:
+        q = q.where(Incident.country == country.upper())
+    if ids is not None:
+        q = q.where(Incident.id.in_(list(ids)))
+    return list(session.execute(q.order_by(Incident.date, Incident.id)).all())
+
+
+def evidence_of(session: Session, incident_ids: Sequence[int]) -> dict[int, list[str]]:
+    from vedette.incidents.models import Report
+
+    out: dict[int, list[str]] = {}
+    if not incident_ids:
+        return out
+    for i in range(0, len(incident_ids), 500):
+        chunk = list(incident_ids[i : i + 500])
+        for iid, ev in session.execute(
+            select(Report.incident_id, Report.evidence).where(Report.incident_id.in_(chunk)).order_by(Report.id)
+        ):
+            out.setdefault(iid, []).append(ev)
+    return out
+
+
+def level_rows(session: Session, country: str, area: str | None = None) -> Sequence[AdvisoryLevel]:
+    q = select(AdvisoryLevel).where(AdvisoryLevel.country == country)
+    if area is not None:
+        q = q.where(AdvisoryLevel.area == area)
+    return session.scalars(q.order_by(AdvisoryLevel.id)).all()
+
+
+def current_level_rows(session: Session, country: str) -> dict[tuple[str, str], AdvisoryLevel]:
+    """(area, source) -> the newest row (review records included)."""
+    out: dict[tuple[str, str], AdvisoryLevel] = {}
+    for row in level_rows(session, country):
+        out[(row.area, row.source)] = row
+    return out
+
+
+def latest_level(session: Session, country: str, area: str, source: str) -> AdvisoryLevel | None:
+    q = select(AdvisoryLevel).where(
+        AdvisoryLevel.country == country, AdvisoryLevel.area == area, AdvisoryLevel.source == source
+    )
+    return session.scalars(q.order_by(AdvisoryLevel.id.desc()).limit(1)).first()
+
+
+def level_countries(session: Session) -> list[str]:
+    return list(session.scalars(select(AdvisoryLevel.country).distinct().order_by(AdvisoryLevel.country)))
+
+
+def latest_brief(session: Session, country: str) -> CountryBrief | None:
+    q = select(CountryBrief).where(CountryBrief.country == country).order_by(CountryBrief.id.desc()).limit(1)
+    return session.scalars(q).first()
+
+
+def events(session: Session, after_id: int = 0, kind: str | None = None, limit: int = 100) -> Sequence[RiskEvent]:
+    q = select(RiskEvent).where(RiskEvent.id > after_id)
+    if kind:
+        q = q.where(RiskEvent.kind == kind)
+    return session.scalars(q.order_by(RiskEvent.id).limit(limit)).all()
+
+
+def scores(session: Session, scorer: str, country: str | None = None) -> Sequence[RiskScore]:
+    q = select(RiskScore).where(RiskScore.scorer == scorer)
+    if country:
+        q = q.where(RiskScore.country == country)
+    return session.scalars(q.order_by(RiskScore.country, RiskScore.admin1)).all()
+
+
+def delete_scores(session: Session, scorer: str, country: str | None = None) -> None:
+    q = delete(RiskScore).where(RiskScore.scorer == scorer)
+    if country:
+        q = q.where(RiskScore.country == country)
+    session.execute(q)
+
+
+def escalations(session: Session, method: str, country: str | None = None) -> Sequence[Escalation]:
+    q = select(Escalation).where(Escalation.method == method)
+    if country:
+        q = q.where(Escalation.country == country)
+    return session.scalars(q.order_by(Escalation.raised_at, Escalation.country, Escalation.admin1)).all()
+
+
+def transport_rows(
+    session: Session, country: str | None = None, kind: str | None = None, key: str | None = None
+) -> Sequence[TransportStatus]:
+    q = select(TransportStatus)
+    if country:
+        q = q.where(TransportStatus.country == country)
+    if kind:
+        q = q.where(TransportStatus.kind == kind)
+    if key:
+        q = q.where(TransportStatus.key == key)
+    return session.scalars(q.order_by(TransportStatus.observed_at, TransportStatus.id)).all()
+
+
+def transport_from_incidents(session: Session, incident_ids: Sequence[int]) -> Sequence[TransportStatus]:
+    if not incident_ids:
+        return []
+    return session.scalars(
+        select(TransportStatus).where(TransportStatus.incident_id.in_(list(incident_ids)))
+    ).all()
+
+
+def incident_statuses(session: Session, incident_ids: Sequence[int]) -> dict[int, str]:
+    from vedette.incidents.models import Incident
+
+    status = getattr(Incident, "status", None)
+    if status is None or not incident_ids:
+        return {}
+    return dict(session.execute(select(Incident.id, status).where(Incident.id.in_(list(incident_ids)))).all())
+
+
+def severity_edits(session: Session, incident_ids: Sequence[int]) -> dict[int, int]:
+    """incident id -> the severity an operator set (incident review's edits), where one is in force."""
+    try:
+        from vedette.incidents.review_repository import active_edits
+    except ImportError:
+        return {}
+    from vedette.incidents.models import Incident
+
+    out: dict[int, int] = {}
+    ids = list(incident_ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        edits = active_edits(session, chunk)
+        touched = [iid for iid in chunk if "severity" in edits.get(iid, {})]
+        if touched:
+            for iid, sev in session.execute(select(Incident.id, Incident.severity).where(Incident.id.in_(touched))):
+                if sev is not None:
+                    out[iid] = sev
+    return out

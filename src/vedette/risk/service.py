@@ -48,7 +48,32 @@ def store_advisory(
     )
     session.add(row)
     session.flush()
+    _fuse_official(session, row, record, document_id, reason)
     return row
+
+
+def _fuse_official(
+    session: Session, row: Advisory, record: dict, document_id: int | None, reason: str | None
+) -> None:
+    """The advice joins the fused levels (levels.py) under its issuer, kept as written; a text that names
+    zones but states no level leaves a record for analyst review."""
+    import contextlib
+    import re
+
+    from vedette.intake.models import Document
+    from vedette.risk.advisories import AdvisoryResult
+    from vedette.risk.levels import AdvisoryUnparseable, record_official
+
+    doc = session.get(Document, document_id) if document_id is not None else None
+    if doc is None or not doc.text:
+        return
+    cue = re.match(r"level \d: (?P<cue>.*?)(?:; reasons: .*)?$", reason or "", re.S)
+    analysis = AdvisoryResult(record, cue.group("cue") if cue else None)
+    with contextlib.suppress(AdvisoryUnparseable):  # the review record is kept (needs_review); no level set
+        record_official(
+            session, doc.text, doc.name, country=row.country, document_id=document_id, advisory_id=row.id,
+            analysis=analysis,
+        )
 
 
 def current(session: Session, country: str | None = None) -> list[Advisory]:

@@ -1,0 +1,103 @@
+"""Risk scores from the stored incidents (score.py does the arithmetic): counted incidents only (new and
+confirmed: ``repository.counted_statuses``; dismissed and merged ones count nowhere), each with its severity
+(severity.py), in its country and, when its admin-1 region is known, in that region (ISO 3166-2 code).
+
+``compute_for`` answers without writing (API reads); ``recompute`` stores the results with the scorer's
+name (``risk.score.v1``) in ``risk_scores``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from vedette.risk import areas
+from vedette.risk import repository as repo
+from vedette.risk.models import RiskScore
+from vedette.risk.score import SCORER, Incidents, Weights, compute, day_of
+from vedette.risk.severity import Severity, severity
+
+
+def load(session: Session, country: str | None = None) -> tuple[Incidents, dict[int, dict]]:
+    """Counted incidents in columns, and a short view of each by id (for explanations)."""
+    rows = repo.counted_incidents(session, country)
+    evidence = repo.evidence_of(session, [r.id for r in rows])
+    edited = repo.severity_edits(session, [r.id for r in rows])
+    inc = Incidents()
+    views: dict[int, dict] = {}
+    for r in rows:
+        day = day_of(r.date)
+        if day is None:
+            continue
+        sev = severity(r.category, r.killed, r.injured, r.hostages_or_kidnapped, (r.summary, *evidence.get(r.id, [])))
+        if r.id in edited:  # an operator's severity stands
+            sev = Severity(min(max(int(edited[r.id]), 1), 5), ["set by an operator"])
+        region = areas.region_code(r.country, r.admin1)
+        inc.add(r.id, day, sev.value, r.country, region)
+        views[r.id] = {
+            "incident_id": r.id, "date": r.date, "category": r.category, "summary": (r.summary or "")[:300],
+            "severity": sev.value, "severity_explained": sev.steps,
+        }
+    return inc, views
+
+
+def _as_of(inc: Incidents, as_of: str | None) -> int | None:
+    if as_of:
+        day = day_of(as_of)
+        if day is None:
+            from vedette.errors import BadInput
+
+            raise BadInput(f"as_of must be a date YYYY-MM-DD, not {as_of!r}", item="as_of")
+        return day
+    return max(inc.days) if len(inc) else None
+
+
+def _view(s, w: Weights, views: dict[int, dict]) -> dict:  # noqa: ANN001 - an AreaScore
+    out = s.as_dict(w)
+    out["label"] = areas.country_label(s.country) if not s.admin1 else (areas.region(s.admin1) or ("", s.admin1))[1]
+    out["explained"] = [{**views.get(e["incident_id"], {}), **e} for e in out["explained"]]
+    out["weights"] = w.as_dict()
+    return out
+
+
+def compute_for(session: Session, country: str | None = None, as_of: str | None = None) -> list[dict]:
+    """Scores of a country and its regions (or of every area), as of ``as_of`` (default: the date of the
+    newest counted incident, the incidents' clock)."""
+    cc = areas.check_country(country) if country else None
+    inc, views = load(session, cc)
+    day = _as_of(inc, as_of)
+    if day is None:
+        return []
+    w = Weights.from_settings()
+    scores = compute(inc, day, w)
+    return [_view(s, w, views) for _, s in sorted(scores.items())]
+
+
+def recompute(session: Session, country: str | None = None, as_of: str | None = None) -> int:
+    """Compute and store the scores (replacing this scorer's previous ones); returns how many areas."""
+    results = compute_for(session, country, as_of)
+    repo.delete_scores(session, SCORER, country.upper() if country else None)
+    for r in results:
+        session.add(RiskScore(
+            scorer=SCORER, country=r["country"], admin1=r["admin1"], admin1_label=r["label"], as_of=r["as_of"],
+            score=r["score"], raw=r["raw"], incidents=r["incidents"], trend=r["trend"],
+            explained=[{k: e.get(k) for k in ("incident_id", "date", "severity", "weight")} for e in r["explained"]],
+        ))
+    session.flush()
+    return len(results)
+
+
+def stored(session: Session, country: str | None = None) -> list[dict]:
+    return [
+        {
+            "scorer": r.scorer, "country": r.country, "admin1": r.admin1, "label": r.admin1_label, "as_of": r.as_of,
+            "score": r.score, "raw": r.raw, "incidents": r.incidents, "trend": r.trend, "explained": r.explained,
+            "computed_at": r.computed_at.isoformat() if r.computed_at else None,
+        }
+        for r in repo.scores(session, SCORER, country.upper() if country else None)
+    ]
+
+
+def today() -> str:
+    return date.today().isoformat()
