@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -73,8 +74,8 @@ def blocked_reason(ip: IPAddress) -> str | None:
         ("is_loopback", "a loopback address"),
         ("is_link_local", "a link-local address"),
         ("is_multicast", "a multicast address"),
-        ("is_private", "a private address"),
         ("is_reserved", "a reserved address"),
+        ("is_private", "a private address"),
     ):
         if getattr(ip, test):
             if what == "a link-local address" and ip.version == 4:
@@ -259,7 +260,10 @@ def fetch(url: str, *, etag: str | None = None, last_modified: str | None = None
                 _check_scheme(current, url)
                 with client.stream("GET", current, headers=headers) as resp:
                     if resp.status_code in REDIRECTS and resp.next_request is not None:
-                        current = str(resp.next_request.url)
+                        location = resp.headers.get("location", "")
+                        foreign = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", location)
+                        current = location if foreign and foreign[1].lower() not in ("http", "https") else None
+                        current = current or str(resp.next_request.url)
                         continue
                     return _read(resp, url, etag, last_modified, settings.max_document_bytes)
             raise FetchFailed(f"too many redirects (more than {settings.fetch_max_redirects})", item=url)
