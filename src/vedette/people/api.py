@@ -5,9 +5,9 @@ of another organisation answers 404. ``as_of`` replays what was known at a past 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.orm import Session
@@ -37,11 +37,18 @@ from vedette.people.schemas import (
 from vedette.store.deps import get_session
 from vedette.tenancy.deps import org_scope, requires
 from vedette.tenancy.scope import OrgScope
+from vedette.web.limits import MAX_ID, NO_NUL, responses
 
-router = APIRouter(tags=["people"])
-ERRORS = {404: {"description": "Not found (or another organisation's)"}, 422: {"description": "Bad input"}}
+router = APIRouter(tags=["people"], responses=responses(401, 403))  # every route needs a signed-in caller
+ERRORS = responses(404, 422)  # 404: not found, or another organisation's (existence never leaks)
+BODY_ERRORS = responses(400, 404, 413, 422)
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 AS_OF = Query(None, description="Replay: only what was known (recorded) at this moment, ISO 8601")
 MAX_UPLOAD = 50 * 1024 * 1024
+
+
+class CsvResponse(PlainTextResponse):
+    media_type = "text/csv"
 
 
 def _person(p) -> PersonOut:  # noqa: ANN001
@@ -56,11 +63,11 @@ def _trip(t, segs) -> TripOut:  # noqa: ANN001
 # --- people -----------------------------------------------------------------------------------------
 @router.get("/people", response_model=PersonPage, responses=ERRORS)
 def list_people(
-    q: str | None = Query(None, max_length=200, description="Part of a name or external id"),
-    tag: str | None = Query(None, max_length=100),
+    q: str | None = Query(None, max_length=200, pattern=NO_NUL, description="Part of a name or external id"),
+    tag: str | None = Query(None, max_length=100, pattern=NO_NUL),
     as_of: datetime | None = AS_OF,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=10_000_000),
+    offset: int = Query(0, ge=0, le=MAX_ID),
     session: Session = Depends(get_session),
     scope: OrgScope = Depends(org_scope),
 ) -> PersonPage:
@@ -68,24 +75,24 @@ def list_people(
     return PersonPage(total=total, items=[_person(p) for p in rows])
 
 
-@router.post("/people", response_model=PersonOut, status_code=201, responses=ERRORS)
+@router.post("/people", response_model=PersonOut, status_code=201, responses=BODY_ERRORS)
 def create_person(body: PersonIn, session: Session = Depends(get_session),
                   scope: OrgScope = Depends(org_scope)) -> PersonOut:
     return _person(svc.create_person(session, scope, body))
 
 
-@router.get("/people/export.csv", response_class=PlainTextResponse, responses=ERRORS)
+@router.get("/people/export.csv", response_class=CsvResponse, responses=ERRORS)
 def export_csv(kind: Literal["people", "segments", "locations"] = "people", session: Session = Depends(get_session),
-               scope: OrgScope = Depends(requires("manage"))) -> PlainTextResponse:
+               scope: OrgScope = Depends(requires("manage"))) -> CsvResponse:
     """The organisation's people, segments or locations as CSV (the import's header)."""
     text = imports.export_csv(session, scope, kind)
     from vedette.tenancy import audit
 
     audit.record(session, f"people.export.{kind}", scope=scope, target_type="organisation", target_id=scope.org_id)
-    return PlainTextResponse(text, media_type="text/csv")
+    return CsvResponse(text)
 
 
-@router.post("/people/import", response_model=ImportReport, responses=ERRORS)
+@router.post("/people/import", response_model=ImportReport, responses=BODY_ERRORS)
 async def import_file(
     file: UploadFile = File(..., description="CSV (people, segments or locations) or iCalendar (.ics)"),
     dry_run: bool = Form(False),
@@ -110,26 +117,26 @@ async def import_file(
 
 
 @router.get("/people/{person_id}", response_model=PersonOut, responses=ERRORS)
-def get_person(person_id: int, session: Session = Depends(get_session),
+def get_person(person_id: Id, session: Session = Depends(get_session),
                scope: OrgScope = Depends(org_scope)) -> PersonOut:
     return _person(svc.get_person(session, scope, person_id))
 
 
-@router.patch("/people/{person_id}", response_model=PersonOut, responses=ERRORS)
-def update_person(person_id: int, body: PersonPatch, session: Session = Depends(get_session),
+@router.patch("/people/{person_id}", response_model=PersonOut, responses=BODY_ERRORS)
+def update_person(person_id: Id, body: PersonPatch, session: Session = Depends(get_session),
                   scope: OrgScope = Depends(org_scope)) -> PersonOut:
     return _person(svc.update_person(session, scope, person_id, body))
 
 
 @router.delete("/people/{person_id}", responses=ERRORS)
-def erase_person(person_id: int, session: Session = Depends(get_session),
+def erase_person(person_id: Id, session: Session = Depends(get_session),
                  scope: OrgScope = Depends(requires("manage"))) -> dict:
     """Erase a person and all their trips, locations and positions (the audit keeps no personal data)."""
     return {"erased": person_id, **svc.erase_person(session, scope, person_id)}
 
 
 @router.get("/people/{person_id}/export", responses=ERRORS)
-def export_person(person_id: int, session: Session = Depends(get_session),
+def export_person(person_id: Id, session: Session = Depends(get_session),
                   scope: OrgScope = Depends(requires("manage"))) -> dict:
     """Everything held about one person (subject access)."""
     return svc.export_person(session, scope, person_id)
@@ -137,12 +144,12 @@ def export_person(person_id: int, session: Session = Depends(get_session),
 
 # --- trips ------------------------------------------------------------------------------------------
 @router.get("/trips", response_model=list[TripOut], responses=ERRORS)
-def list_trips(person_id: int | None = Query(None, ge=1), as_of: datetime | None = AS_OF,
+def list_trips(person_id: int | None = Query(None, ge=1, le=MAX_ID), as_of: datetime | None = AS_OF,
                session: Session = Depends(get_session), scope: OrgScope = Depends(org_scope)) -> list[TripOut]:
     return [_trip(t, segs) for t, segs in svc.list_trips(session, scope, person_id, utc(as_of))]
 
 
-@router.post("/trips", response_model=TripOut, status_code=201, responses=ERRORS)
+@router.post("/trips", response_model=TripOut, status_code=201, responses=BODY_ERRORS)
 def create_trip(body: TripIn, session: Session = Depends(get_session),
                 scope: OrgScope = Depends(org_scope)) -> TripOut:
     trip = svc.create_trip(session, scope, body)
@@ -150,51 +157,52 @@ def create_trip(body: TripIn, session: Session = Depends(get_session),
 
 
 @router.get("/trips/{trip_id}", response_model=TripOut, responses=ERRORS)
-def get_trip(trip_id: int, session: Session = Depends(get_session),
+def get_trip(trip_id: Id, session: Session = Depends(get_session),
              scope: OrgScope = Depends(org_scope)) -> TripOut:
     return _trip(*svc.trip_with_segments(session, scope, trip_id))
 
 
 @router.delete("/trips/{trip_id}", status_code=204, responses=ERRORS)
-def delete_trip(trip_id: int, session: Session = Depends(get_session), scope: OrgScope = Depends(org_scope)) -> None:
+def delete_trip(trip_id: Id, session: Session = Depends(get_session),
+                scope: OrgScope = Depends(org_scope)) -> None:
     svc.delete_trip(session, scope, trip_id)
 
 
-@router.post("/trips/{trip_id}/segments", response_model=SegmentOut, status_code=201, responses=ERRORS)
-def add_segment(trip_id: int, body: SegmentIn, session: Session = Depends(get_session),
+@router.post("/trips/{trip_id}/segments", response_model=SegmentOut, status_code=201, responses=BODY_ERRORS)
+def add_segment(trip_id: Id, body: SegmentIn, session: Session = Depends(get_session),
                 scope: OrgScope = Depends(org_scope)) -> SegmentOut:
     return SegmentOut.model_validate(svc.add_segment(session, scope, trip_id, body), from_attributes=True)
 
 
 @router.delete("/segments/{segment_id}", status_code=204, responses=ERRORS)
-def delete_segment(segment_id: int, session: Session = Depends(get_session),
+def delete_segment(segment_id: Id, session: Session = Depends(get_session),
                    scope: OrgScope = Depends(org_scope)) -> None:
     svc.delete_segment(session, scope, segment_id)
 
 
 # --- locations and positions ------------------------------------------------------------------------
 @router.get("/locations", response_model=list[LocationOut], responses=ERRORS)
-def list_locations(person_id: int | None = Query(None, ge=1), as_of: datetime | None = AS_OF,
+def list_locations(person_id: int | None = Query(None, ge=1, le=MAX_ID), as_of: datetime | None = AS_OF,
                    session: Session = Depends(get_session), scope: OrgScope = Depends(org_scope)
                    ) -> list[LocationOut]:
     return [LocationOut.model_validate(x, from_attributes=True)
             for x in svc.list_locations(session, scope, person_id, utc(as_of))]
 
 
-@router.post("/people/{person_id}/locations", response_model=LocationOut, status_code=201, responses=ERRORS)
-def add_location(person_id: int, body: LocationIn, session: Session = Depends(get_session),
+@router.post("/people/{person_id}/locations", response_model=LocationOut, status_code=201, responses=BODY_ERRORS)
+def add_location(person_id: Id, body: LocationIn, session: Session = Depends(get_session),
                  scope: OrgScope = Depends(org_scope)) -> LocationOut:
     return LocationOut.model_validate(svc.add_location(session, scope, person_id, body), from_attributes=True)
 
 
 @router.delete("/locations/{location_id}", status_code=204, responses=ERRORS)
-def delete_location(location_id: int, session: Session = Depends(get_session),
+def delete_location(location_id: Id, session: Session = Depends(get_session),
                     scope: OrgScope = Depends(org_scope)) -> None:
     svc.delete_location(session, scope, location_id)
 
 
 @router.get("/people/{person_id}/positions", response_model=list[PositionOut], responses=ERRORS)
-def list_positions(person_id: int, as_of: datetime | None = AS_OF, session: Session = Depends(get_session),
+def list_positions(person_id: Id, as_of: datetime | None = AS_OF, session: Session = Depends(get_session),
                    scope: OrgScope = Depends(org_scope)) -> list[PositionOut]:
     from vedette.people import repository as repo
 
@@ -203,8 +211,8 @@ def list_positions(person_id: int, as_of: datetime | None = AS_OF, session: Sess
             for x in repo.positions_of(session, scope, person_id, utc(as_of))]
 
 
-@router.post("/people/{person_id}/positions", response_model=PositionOut, status_code=201, responses=ERRORS)
-def add_position(person_id: int, body: PositionIn, session: Session = Depends(get_session),
+@router.post("/people/{person_id}/positions", response_model=PositionOut, status_code=201, responses=BODY_ERRORS)
+def add_position(person_id: Id, body: PositionIn, session: Session = Depends(get_session),
                  scope: OrgScope = Depends(org_scope)) -> PositionOut:
     return PositionOut.model_validate(svc.add_position(session, scope, person_id, body), from_attributes=True)
 
@@ -212,7 +220,7 @@ def add_position(person_id: int, body: PositionIn, session: Session = Depends(ge
 # --- exposure ---------------------------------------------------------------------------------------
 @router.get("/incidents/{incident_id}/exposure", response_model=ExposureOut, responses=ERRORS)
 def incident_exposure(
-    incident_id: int,
+    incident_id: Id,
     as_of: datetime | None = AS_OF,
     radius_km: float | None = Query(None, gt=0, le=2000, description="Default: the organisation's (25 km)"),
     bound_days: int | None = Query(None, ge=0, le=60, description="Also who is bound there within N days"),
@@ -225,6 +233,10 @@ def incident_exposure(
                                                bound_days=bound_days, hours=hours))
 
 
+Lon = Annotated[float, Field(ge=-180, le=180)]
+Lat = Annotated[float, Field(ge=-90, le=90)]
+
+
 class AreaIn(BaseModel):
     """An area drawn or chosen by an analyst, and a moment."""
 
@@ -232,10 +244,9 @@ class AreaIn(BaseModel):
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
     radius_km: float | None = Field(None, gt=0, le=2000)
-    region: str | None = Field(None, max_length=12, description="ISO 3166-2, e.g. ML-BKO")
-    country: str | None = Field(None, min_length=2, max_length=2)
-    polygon: list[tuple[float, float]] | None = Field(None, min_length=3, max_length=5000,
-                                                      description="[[lon, lat], ...]")
+    region: str | None = Field(None, max_length=12, pattern=NO_NUL, description="ISO 3166-2, e.g. ML-BKO")
+    country: str | None = Field(None, min_length=2, max_length=2, pattern=NO_NUL)
+    polygon: list[tuple[Lon, Lat]] | None = Field(None, min_length=3, max_length=5000, description="[[lon, lat], ...]")
     at: datetime
     hours: float = Field(24.0, ge=0, le=24 * 366)
     bound_days: int | None = Field(None, ge=0, le=60)
@@ -250,7 +261,7 @@ class AreaIn(BaseModel):
         return self
 
 
-@router.post("/exposure", response_model=ExposureOut, responses=ERRORS)
+@router.post("/exposure", response_model=ExposureOut, responses=BODY_ERRORS)
 def area_exposure(body: AreaIn, session: Session = Depends(get_session),
                   scope: OrgScope = Depends(org_scope)) -> ExposureOut:
     """Who is in an area (a point and radius, a region, a country or a polygon) around a moment."""
@@ -273,8 +284,8 @@ def area_exposure(body: AreaIn, session: Session = Depends(get_session),
 
 @router.get("/exposure/advisory", response_model=ExposureOut, responses=ERRORS)
 def advisory_exposure(
-    country: str = Query(..., min_length=2, max_length=2),
-    region: str | None = Query(None, max_length=200, description="ISO 3166-2 code or name"),
+    country: str = Query(..., min_length=2, max_length=2, pattern=NO_NUL),
+    region: str | None = Query(None, max_length=200, pattern=NO_NUL, description="ISO 3166-2 code or name"),
     at: datetime | None = Query(None, description="When the advisory changed (default: now)"),
     bound_days: int | None = Query(None, ge=0, le=60),
     as_of: datetime | None = AS_OF,
@@ -287,12 +298,12 @@ def advisory_exposure(
 
 
 # --- settings ---------------------------------------------------------------------------------------
-@router.get("/people-settings", response_model=SettingsOut, responses=ERRORS)
+@router.get("/people-settings", response_model=SettingsOut)
 def get_settings(session: Session = Depends(get_session), scope: OrgScope = Depends(org_scope)) -> SettingsOut:
     return SettingsOut.model_validate(svc.get_settings(session, scope), from_attributes=True)
 
 
-@router.put("/people-settings", response_model=SettingsOut, responses=ERRORS)
+@router.put("/people-settings", response_model=SettingsOut, responses=BODY_ERRORS)
 def put_settings(body: SettingsIn, session: Session = Depends(get_session),
                  scope: OrgScope = Depends(requires("manage"))) -> SettingsOut:
     return SettingsOut.model_validate(svc.update_settings(session, scope, body), from_attributes=True)

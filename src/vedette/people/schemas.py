@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from vedette.web.limits import StoredStr, UtcDatetime
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 COUNTRY = re.compile(r"[A-Z]{2}")
@@ -68,9 +70,9 @@ def _check_lon(v: float | None) -> float | None:
 
 
 class EmergencyContact(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    phone: str | None = None
-    relation: str | None = Field(None, max_length=100)
+    name: StoredStr = Field(min_length=1, max_length=200)
+    phone: StoredStr | None = Field(None, max_length=40)
+    relation: StoredStr | None = Field(None, max_length=100)
 
     @field_validator("phone")
     @classmethod
@@ -83,15 +85,17 @@ class PersonIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    external_id: str | None = Field(None, min_length=1, max_length=100)
-    name: str = Field(min_length=1, max_length=200)
-    emails: list[str] = Field(default_factory=list, max_length=10)
-    phones: list[str] = Field(default_factory=list, max_length=10, description="E.164 after validation")
-    nationality: str | None = Field(None, description="ISO 3166-1 alpha-2")
+    external_id: StoredStr | None = Field(None, min_length=1, max_length=100)
+    name: StoredStr = Field(min_length=1, max_length=200)
+    emails: list[Annotated[StoredStr, Field(max_length=254)]] = Field(default_factory=list, max_length=10)
+    phones: list[Annotated[StoredStr, Field(max_length=40)]] = Field(
+        default_factory=list, max_length=10, description="Any written form; stored in E.164"
+    )
+    nationality: StoredStr | None = Field(None, max_length=2, description="ISO 3166-1 alpha-2")
     channel: Channel = "email"
     language: Language = "en"
     manager_id: int | None = None
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    tags: list[Annotated[StoredStr, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
     emergency_contact: EmergencyContact | None = None
 
     @field_validator("nationality")
@@ -106,7 +110,7 @@ class PersonIn(BaseModel):
 
     @field_validator("emails")
     @classmethod
-    def _emails(cls, v: list[str]) -> list[str]:
+    def _emails(cls, v: list[StoredStr]) -> list[StoredStr]:
         out = []
         for e in v:
             e = e.strip()
@@ -125,14 +129,14 @@ class PersonIn(BaseModel):
 class PersonPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    emails: list[str] | None = None
-    phones: list[str] | None = None
-    nationality: str | None = None
+    name: StoredStr | None = Field(None, min_length=1, max_length=200)
+    emails: list[StoredStr] | None = None
+    phones: list[StoredStr] | None = None
+    nationality: StoredStr | None = Field(None, max_length=2)
     channel: Channel | None = None
     language: Language | None = None
     manager_id: int | None = None
-    tags: list[str] | None = None
+    tags: list[StoredStr] | None = None
     emergency_contact: EmergencyContact | None = None
 
 
@@ -148,7 +152,7 @@ class PersonOut(BaseModel):
     manager_id: int | None
     tags: list[str]
     emergency_contact: dict | None
-    recorded_at: datetime
+    recorded_at: UtcDatetime
 
 
 class PersonPage(BaseModel):
@@ -162,21 +166,21 @@ class SegmentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    external_id: str | None = Field(None, min_length=1, max_length=100)
+    external_id: StoredStr | None = Field(None, min_length=1, max_length=100)
     kind: SegmentKind
     starts_at: datetime
     ends_at: datetime
-    tz: str | None = Field(None, description="IANA zone name of the place, e.g. Africa/Bamako")
-    place_ref: str | None = None
-    place_name: str | None = Field(None, max_length=300)
+    tz: StoredStr | None = Field(None, max_length=64, description="IANA zone name of the place, e.g. Africa/Bamako")
+    place_ref: StoredStr | None = Field(None, max_length=64)
+    place_name: StoredStr | None = Field(None, max_length=300)
     lat: float | None = None
     lon: float | None = None
-    address: str | None = Field(None, max_length=500)
-    flight_number: str | None = Field(None, max_length=16)
-    origin_iata: str | None = None
-    dest_iata: str | None = None
-    origin_ref: str | None = None
-    origin_name: str | None = Field(None, max_length=300)
+    address: StoredStr | None = Field(None, max_length=500)
+    flight_number: StoredStr | None = Field(None, max_length=16)
+    origin_iata: StoredStr | None = Field(None, max_length=8)
+    dest_iata: StoredStr | None = Field(None, max_length=8)
+    origin_ref: StoredStr | None = Field(None, max_length=64)
+    origin_name: StoredStr | None = Field(None, max_length=300)
     origin_lat: float | None = None
     origin_lon: float | None = None
 
@@ -202,8 +206,8 @@ class SegmentOut(BaseModel):
     person_id: int
     external_id: str
     kind: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime
     tz: str | None
     place_ref: str | None
     place_name: str | None
@@ -223,9 +227,9 @@ class SegmentOut(BaseModel):
 class TripIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    external_id: str | None = Field(None, min_length=1, max_length=100)
+    external_id: StoredStr | None = Field(None, min_length=1, max_length=100)
     person_id: int
-    title: str | None = Field(None, max_length=300)
+    title: StoredStr | None = Field(None, max_length=300)
     segments: list[SegmentIn] = Field(default_factory=list, max_length=200)
 
 
@@ -240,12 +244,12 @@ class TripOut(BaseModel):
 class LocationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    external_id: str | None = Field(None, min_length=1, max_length=100)
+    external_id: StoredStr | None = Field(None, min_length=1, max_length=100)
     kind: LocationKind
-    label: str | None = Field(None, max_length=300)
-    address: str | None = Field(None, max_length=500)
-    place_ref: str | None = None
-    place_name: str | None = Field(None, max_length=300)
+    label: StoredStr | None = Field(None, max_length=300)
+    address: StoredStr | None = Field(None, max_length=500)
+    place_ref: StoredStr | None = Field(None, max_length=64)
+    place_name: StoredStr | None = Field(None, max_length=300)
     lat: float | None = None
     lon: float | None = None
     valid_from: datetime | None = None
@@ -278,8 +282,8 @@ class LocationOut(BaseModel):
     lon: float | None
     country: str | None
     region: str | None
-    valid_from: datetime | None
-    valid_to: datetime | None
+    valid_from: UtcDatetime | None
+    valid_to: UtcDatetime | None
 
 
 class PositionIn(BaseModel):
@@ -288,7 +292,7 @@ class PositionIn(BaseModel):
     at: datetime
     lat: float
     lon: float
-    source: str = Field("analyst", min_length=1, max_length=32)
+    source: StoredStr = Field("analyst", min_length=1, max_length=32)
 
     _lat = field_validator("lat")(classmethod(lambda cls, v: _check_lat(v)))
     _lon = field_validator("lon")(classmethod(lambda cls, v: _check_lon(v)))
@@ -302,7 +306,7 @@ class PositionIn(BaseModel):
 class PositionOut(BaseModel):
     id: int
     person_id: int
-    at: datetime
+    at: UtcDatetime
     lat: float
     lon: float
     country: str | None
@@ -317,8 +321,8 @@ class Reason(BaseModel):
     source: str
     source_id: int
     distance_km: float | None
-    starts_at: datetime | None
-    ends_at: datetime | None
+    starts_at: UtcDatetime | None
+    ends_at: UtcDatetime | None
     lat: float
     lon: float
     country: str | None
@@ -336,10 +340,10 @@ class ExposedPerson(BaseModel):
 class ExposureOut(BaseModel):
     area: str = Field(description="The area asked about, in words")
     area_kind: Literal["radius", "region", "country", "polygon"]
-    window_start: datetime
-    window_end: datetime
-    bound_until: datetime
-    as_of: datetime | None
+    window_start: UtcDatetime
+    window_end: UtcDatetime
+    bound_until: UtcDatetime
+    as_of: UtcDatetime | None
     note: str | None = Field(None, description="e.g. an incident dated only to a month")
     incident_id: int | None = None
     count: int

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from vedette.errors import BadInput, NotFound
@@ -103,7 +104,22 @@ def create_person(session: Session, scope: OrgScope, data: PersonIn, recorded_at
 def update_person(session: Session, scope: OrgScope, person_id: int, patch: PersonPatch) -> Person:
     person = repo.get_person(session, scope, person_id)
     values = patch.model_dump(exclude_unset=True)
-    merged = PersonIn(
+    try:
+        merged = _merged(person, values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise BadInput(first["msg"], item=".".join(str(x) for x in first["loc"]) or "body") from exc
+    _check_manager(session, scope, merged.manager_id, person.id)
+    for k in ("name", "emails", "phones", "nationality", "channel", "language", "manager_id", "tags"):
+        setattr(person, k, getattr(merged, k))
+    person.emergency_contact = merged.emergency_contact.model_dump() if merged.emergency_contact else {}
+    session.flush()
+    _audit(session, scope, "people.update", "person", person.id, fields=sorted(values))
+    return person
+
+
+def _merged(person: Person, values: dict) -> PersonIn:
+    return PersonIn(
         external_id=person.external_id,
         name=values.get("name") or person.name,
         emails=values.get("emails", person.emails) or [],
@@ -115,13 +131,6 @@ def update_person(session: Session, scope: OrgScope, person_id: int, patch: Pers
         tags=values.get("tags", person.tags) or [],
         emergency_contact=values.get("emergency_contact", person.emergency_contact or None) or None,
     )
-    _check_manager(session, scope, merged.manager_id, person.id)
-    for k in ("name", "emails", "phones", "nationality", "channel", "language", "manager_id", "tags"):
-        setattr(person, k, getattr(merged, k))
-    person.emergency_contact = merged.emergency_contact.model_dump() if merged.emergency_contact else {}
-    session.flush()
-    _audit(session, scope, "people.update", "person", person.id, fields=sorted(values))
-    return person
 
 
 def get_person(session: Session, scope: OrgScope, person_id: int) -> Person:
