@@ -10,12 +10,13 @@ from pathlib import Path
 from vedette.gazetteer import get_gazetteer
 from vedette.intake.components.lexicon import LANG_DIR, rows, trie_regex
 from vedette.intake.pipeline import Component, Doc, component
+from vedette.intake.regex import compile as rx_compile
 
-_DEFINED = re.compile(
+_DEFINED = rx_compile(
     r"\b(?P<name>(?:[A-Z][\w’'\-]+\s+)(?:(?:of|for|the|and|de|du|des|la|le|pour|et|[A-Z][\w’'\-]+)\s+){1,12}?"
     r"[A-Z][\w’'\-]+)\s+\((?P<acr>[A-Z]{3,8})\)"
 )
-_BODY = re.compile(
+_BODY = rx_compile(
     r"\b(?:Committee|Movement|Front|Council|Army|Forces?|Brigade|Militia|Group|Alliance|"
     r"Comité|Mouvement|Conseil|Armée|Groupe)\b"
 )
@@ -45,7 +46,7 @@ def _load_lexicon(extra: str | None) -> tuple[dict[str, tuple[str, str]], re.Pat
             FRENCH[parts[0].strip()] = parts[3].strip()
     if not aliases:
         return aliases, None
-    return aliases, re.compile(r"(?<![\w-])(?:" + trie_regex(set(aliases)) + r")(?![\w]|-(?!linked|affiliated|backed|aligned|allied|led)\w)")
+    return aliases, rx_compile(r"(?<![\w-])(?:" + trie_regex(set(aliases)) + r")(?![\w]|-(?!linked|affiliated|backed|aligned|allied|led)\w)")
 
 
 def _demonyms() -> dict[str, str]:
@@ -74,7 +75,7 @@ class Actors(Component):
         extra = getattr(get_settings(), "actor_lexicon_path", None)
         self.aliases, self.lexicon_re = _load_lexicon(str(extra) if extra else None)
         self.patterns = {
-            lang: [(r[0], re.compile(r[1]), r[2]) for r in rows(lang, "actor_patterns.tsv")]
+            lang: [(r[0], rx_compile(r[1]), r[2]) for r in rows(lang, "actor_patterns.tsv")]
             for lang in ("en", "fr")
         }
         self.gaz = get_gazetteer()

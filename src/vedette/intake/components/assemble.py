@@ -22,35 +22,36 @@ from datetime import date, timedelta
 from vedette.intake.components.category import decide
 from vedette.intake.components.layout import _LOG_STAMP, section_headings
 from vedette.intake.pipeline import Component, DateValue, Doc, Sentence, component
+from vedette.intake.regex import compile as rx_compile
 
 MIN_WEIGHT = 2.0
-_BACKGROUND = re.compile(
+_BACKGROUND = rx_compile(
     r"(?<=\w)[,;]?\s+(?:after|following|in response to|après|à la suite de|suite à)\s"
     r"(?!(?:days?|morning|night|evening|afternoon|weeks?|weekend|months?|years?|midnight|dark|dawn|nightfall)\b)",
     re.IGNORECASE,
 )  # not "the following day", "after midnight": a time, not a clause the event is measured against
-_ATTACK = re.compile(
+_ATTACK = rx_compile(
     r"\b(?:attack\w*|ambush\w*|killed|killing|bomb\w*|stormed|opened fire|torched|set fire|attaqu\w*|tu[ée]\w*|"
     r"embuscade|attentat\w*|incendi\w+)\b",
     re.IGNORECASE,
 )
-_TERROR_WORD = re.compile(
+_TERROR_WORD = rx_compile(
     r"\b(?:terrorists?|jihadists?|islamists?|djihadistes?|jihadistes?|terroristes?|"
     r"islamistes?)\b",
     re.IGNORECASE,
 )
-_CLAIM = re.compile(
+_CLAIM = rx_compile(
     r"\b(?:claimed|claiming|claim of responsibility|revendiqu\w*|(?:was|were|is|are|been) responsible|blamed|"
     r"(?:est|sont|était|étaient) responsables?)\b",
     re.IGNORECASE,
 )
-_SEAT_OF_POWER = re.compile(
+_SEAT_OF_POWER = rx_compile(
     r"\b(?:presidential palace|palace|state television|state broadcaster|presidency|"
     r"palais présidentiel|palais|télévision (?:d'état|nationale)|présidence)\b",
     re.IGNORECASE,
 )
-_LOCATIVE_LIST = re.compile(r"\b(?:in|across|throughout|into|inside|within|near|dans|au|en|aux|vers)\s+(?:the\s+)?$", re.IGNORECASE)
-_LEAD_BACKGROUND = re.compile(
+_LOCATIVE_LIST = rx_compile(r"\b(?:in|across|throughout|into|inside|within|near|dans|au|en|aux|vers)\s+(?:the\s+)?$", re.IGNORECASE)
+_LEAD_BACKGROUND = rx_compile(
     r"^(?:Following|After|Since|Despite|Ahead of|Amid|In response to|In the wake of|Suite à|Après|Depuis|Malgré|"
     r"[ÀA] la suite d[eu']|Au lendemain d[eu']|Dans la foulée d[eu']|En réaction à|En marge d[eu'])\b[^,]{0,120},",
     re.IGNORECASE,
@@ -513,13 +514,13 @@ class Assemble(Component):
 
 
 # "during the coup", "after the attack", "pendant le coup d'État": a reference to an event told elsewhere
-_REFERENCE = re.compile(
+_REFERENCE = rx_compile(
     r"\b(?:during|after|following|since|before|amid|despite|analysis on|report on|lors|pendant|après|depuis|avant|"
     r"malgré|suite à)\s+(?:the|this|that|la|le|l['’]|les|ce|cette)\s*(?:[\w-]+\s+)?$",
     re.IGNORECASE,
 )
 # a follow-up that opens by pointing back at the event: "The operation involved ...", "L'attaque a visé ..."
-_ANAPHOR_EVENT = re.compile(
+_ANAPHOR_EVENT = rx_compile(
     r"^(?:The|This|That|During the|In the|L[ae]|L['’]|Cette|Cet|Ce|Lors de l['’a]|Pendant l['’a])\s*(?:[\w-]+\s+)?"
     r"(?:operation|attack|assault|raid|strike|ambush|incident|clash(?:es)?|fighting|explosion|blast|bombing|"
     r"kidnapping|abduction|siege|opération|attaque|embuscade|frappe|explosion|enlèvement|assaut|incident|"
@@ -527,33 +528,33 @@ _ANAPHOR_EVENT = re.compile(
     re.IGNORECASE,
 )
 # "regained control of parts of the town": the town of the last incident
-_ANAPHOR_PLACE = re.compile(
+_ANAPHOR_PLACE = rx_compile(
     r"\b(?:the|this|that|la|cette|le|ce)\s+(?:town|city|village|locality|ville|localité|commune|village|bourgade|"
     r"massif|mountains?|montagnes?|forest|forêt|hills|collines|camp|area|secteur|zone|district|quartier|neighbourhood)\b"
     r"(?!\s+(?:of|de|d['’])\s)",
     re.IGNORECASE,
 )
-_ROAD = re.compile(r"\b(?:roads?|routes?|highways?|bridges?|axes?|ponts?|barricad\w*|block\w*|bloqu\w*)\b", re.IGNORECASE)
-_SPECIFY = re.compile(
+_ROAD = rx_compile(r"\b(?:roads?|routes?|highways?|bridges?|axes?|ponts?|barricad\w*|block\w*|bloqu\w*)\b", re.IGNORECASE)
+_SPECIFY = rx_compile(
     r"^(?:In particular|Notably|Particularly|Especially|Most of (?:the|these) \w+ (?:took place|occurred)|"
     r"En particulier|Notamment|Plus particulièrement)\b",
     re.IGNORECASE,
 )
-_SELF_ACT = re.compile(
+_SELF_ACT = rx_compile(
     r"\b(?:closed|shut|reopened|suspended|declared|imposed|fermé|rouvert|suspendu|décrété|instauré)\b[^.]{0,40}"
     r"\b(?:its|their|his|her|son|sa|ses|leurs?|the country['’]s)\b",
     re.IGNORECASE,
 )
-_NATIONAL = re.compile(r"\b(?:borders?|airspace|frontières?|espace aérien|nationwide|country|pays)\b", re.IGNORECASE)
-_ACRONYM = re.compile(r"[A-Z][A-Z0-9\-]{1,7}")
+_NATIONAL = rx_compile(r"\b(?:borders?|airspace|frontières?|espace aérien|nationwide|country|pays)\b", re.IGNORECASE)
+_ACRONYM = rx_compile(r"[A-Z][A-Z0-9\-]{1,7}")
 _CROWD_RULES = ("actors.crowd", "actors.foule", "actors.supporters")
 _YEAR_EVENT = ("fin", "déb", "lat", "ear", "mid", "cou", "mi-", "in ", "en ")  # "late 2012", "fin 2022", "in 2019"
-_BETWEEN = re.compile(
+_BETWEEN = rx_compile(
     r"\b(?:between|entre|from|linking|connecting|reliant|de|d['’])\s*(?:the\s+|les\s+)?(?:towns?\s+of\s+|villes?\s+de\s+)?$",
     re.IGNORECASE,
 )
 # a sentence that goes on about the incident just told: "the attacks bore the hallmarks of ...", "l'attaque a été ..."
-_BACK_REF = re.compile(
+_BACK_REF = rx_compile(
     r"\b(?:the|these|those|this|l['’]|les|cette|ces)\s*(?:attacks?|bombings?|blasts?|assault|raid|ambush|kidnappings?|"
     r"abductions?|attaques?|attentats?|explosions?|enlèvements?|embuscade|attackers|assailants|gunmen|kidnappers|"
     r"assaillants|ravisseurs|agresseurs)\b",
@@ -579,7 +580,7 @@ def _crowd(s: Sentence, hits: list, category: str, cue: str) -> tuple[str, str]:
     return "civil_unrest", max(unrest, key=lambda h: h[1])[2]
 
 
-_BLAME = re.compile(r"\b(?:blam\w+|attribut\w+|accus\w+|claimed responsibility|imput\w+|revendiqu\w+)", re.IGNORECASE)
+_BLAME = rx_compile(r"\b(?:blam\w+|attribut\w+|accus\w+|claimed responsibility|imput\w+|revendiqu\w+)", re.IGNORECASE)
 _STATE_RULES = ("actors.soldiers", "actors.soldats", "actors.national-forces", "actors.country-forces", "actors.forces-nationales",
                 "actors.lexicon.forces", "actors.government", "actors.country-government", "actors.doc-government",
                 "actors.gouvernement", "actors.forces-ordre")
@@ -624,7 +625,7 @@ def _new_places(s: Sentence, records: list, specificity: int) -> set[str]:
     }
 
 
-_DAY_LINE_REST = re.compile(r"[\W\d_]*(?:[^\W\d_]+[\W\d_]*)?", re.UNICODE)
+_DAY_LINE_REST = rx_compile(r"[\W\d_]*(?:[^\W\d_]+[\W\d_]*)?", re.UNICODE)
 
 
 def _day_line(s: Sentence, own: list[DateValue]) -> bool:

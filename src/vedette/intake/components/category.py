@@ -9,6 +9,7 @@ import re
 
 from vedette.intake.components.lexicon import rows
 from vedette.intake.pipeline import Component, Doc, component
+from vedette.intake.regex import compile as compile_cached
 from vedette.intake.regex import first_chars
 
 PRIORITY = (
@@ -35,7 +36,7 @@ def compile_cues(lang: str) -> list[tuple[str, re.Pattern[str], float]]:
     out = []
     for row in rows(lang, "categories.tsv"):
         cat, cue, weight = row[0], row[1], float(row[2]) if len(row) > 2 else 1.0
-        out.append((cat, re.compile(rf"(?<!\w)(?:{cue})(?!\w)", re.IGNORECASE), weight))
+        out.append((cat, compile_cached(rf"(?<!\w)(?:{cue})(?!\w)", re.IGNORECASE), weight))
     return out
 
 
@@ -52,11 +53,13 @@ class Category(Component):
 
     def initialize(self) -> None:
         self.cues = {lang: compile_cues(lang) for lang in ("en", "fr")}
+        # where any cue may start: needed only for cues whose first character is not known (none today)
         self.anchor = {
-            lang: re.compile(
+            lang: compile_cached(
                 r"(?<!\w)(?=" + "|".join(f"(?:{cue})(?!\\w)" for cue in cue_texts(lang)) + ")", re.IGNORECASE
             )
             for lang in self.cues
+            if any(first_chars(f"(?:{cue})") is None for cue in cue_texts(lang))
         }
         # cue indexes by the lower-case character a match can start with; cues of unknown start in "*"
         self.by_char: dict[str, dict[str, list[int]]] = {}
@@ -71,13 +74,13 @@ class Category(Component):
         # none, and are then passed over with one test instead of one per cue
         self.gate: dict[str, dict[str, re.Pattern[str]]] = {
             lang: {
-                c: re.compile("|".join(f"(?:{self.cues[lang][k][1].pattern})" for k in ks), re.IGNORECASE)
+                c: compile_cached("|".join(f"(?:{self.cues[lang][k][1].pattern})" for k in ks), re.IGNORECASE)
                 for c, ks in table.items() if ks
             }
             for lang, table in self.by_char.items()
         }
         self.nonevents = {
-            lang: [(r[0], re.compile(r[1], re.IGNORECASE)) for r in rows(lang, "nonevents.tsv")]
+            lang: [(r[0], compile_cached(r[1], re.IGNORECASE)) for r in rows(lang, "nonevents.tsv")]
             for lang in ("en", "fr")
         }
 
@@ -92,7 +95,7 @@ class Category(Component):
         by_char = self.by_char[lang]
         anywhere = by_char["*"]
         text = doc.text
-        anchor = self.anchor[lang] if anywhere else _WORD_START
+        anchor = self.anchor.get(lang, _WORD_START) if anywhere else _WORD_START
         gates = self.gate[lang]
         for a in anchor.finditer(text):
             pos = a.start()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from vedette.intake.pipeline import Component, Doc, component
+from vedette.intake.regex import compile as rx_compile
 
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_EMPH = re.compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
-_HEADING = re.compile(r"^#{1,6}\s*")
-_ENDS_SENTENCE = re.compile(r"[.!?:;\"”»)]\s*$")
-_CONTINUES = re.compile(
+_MD_LINK = rx_compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPH = rx_compile(r"\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w)")
+_HEADING = rx_compile(r"^#{1,6}\s*")
+_ENDS_SENTENCE = rx_compile(r"[.!?:;\"”»)]\s*$")
+_CONTINUES = rx_compile(
     r"\b(the|a|an|of|and|or|to|in|on|at|by|for|with|from|as|de|du|des|la|le|les|et|à|au|aux|en|par|pour|sur)\s*$",
     re.I,
 )

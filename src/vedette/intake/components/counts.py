@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from vedette.intake.components.dates import MONTHS, TIME, WEEKDAYS
 from vedette.intake.components.lexicon import LANGS, rows, trie_regex
 from vedette.intake.pipeline import Component, Doc, Sentence, component
+from vedette.intake.regex import compile as rx_compile
 
 FIELDS = ("killed", "injured", "hostages_or_kidnapped")
 
@@ -39,7 +40,7 @@ def _number_words() -> tuple[dict[str, int], frozenset[str]]:
 
 
 NUMBERS, MULTIPLIERS = _number_words()
-_DIGITS = re.compile(r"\d{1,3}(?:[,\s\u00a0\u202f]\d{3})+|\d+")
+_DIGITS = rx_compile(r"\d{1,3}(?:[,\s\u00a0\u202f]\d{3})+|\d+")
 
 
 def to_int(token: str) -> int | None:
@@ -86,7 +87,7 @@ class Verb:
     plural: bool = False  # a French participle in the plural ("tués") cannot have one person before it
 
 
-_TOKEN = re.compile(  # thousands ("1,200", "5 900"), other numbers, abbreviations ("U.S."), words, signs
+_TOKEN = rx_compile(  # thousands ("1,200", "5 900"), other numbers, abbreviations ("U.S."), words, signs
     r"\d{1,3}(?:[,\u00a0\u202f ]\d{3})+(?![\d-])|\d+(?:[.,]\d+)*(?![\w-])|[A-Za-z]\.(?:[A-Za-z]\.)+"
     r"|\w+(?:-\w+)*'?|[^\w\s]"
 )
@@ -141,7 +142,7 @@ class _Lexicon:
         self.weekdays = frozenset(WEEKDAYS)
         self.numwords = frozenset(w for w in NUMBERS if w not in self.article and w not in MULTIPLIERS)
         trie = trie_regex({k for k in self.verbs}).replace("\\ ", r"\s+")
-        self.verb_re = re.compile(rf"(?<![\w'-])(?:{trie})(?:(?<=')|(?![\w-]))", re.IGNORECASE)
+        self.verb_re = rx_compile(rf"(?<![\w'-])(?:{trie})(?:(?<=')|(?![\w-]))", re.IGNORECASE)
 
 
 LEX: _Lexicon | None = None
@@ -599,7 +600,7 @@ def _aux_before(toks: list[Tok], v: int, lx: _Lexicon) -> str | None:
 
 # sentences ----------------------------------------------------------------------------------------------
 
-_NAMED = re.compile(
+_NAMED = rx_compile(
     r"\b(?:killing(?: of)?|killed|neutrali[sz]ed|the (?:death|murder|assassination) of|la mort de|"
     r"l'assassinat de|le meurtre de|tuant|(?:a|ont|avait|avaient|ayant) tué)\s+"
     r"(?!(?:at|more|some|about|over)\b)"
@@ -608,7 +609,7 @@ _NAMED = re.compile(
     r"après|while|when|de|du|of|for|pour|the|le|la|les|a|an|un|une)\b)[a-zà-ÿ])"
 )
 # "Wuhayshi was killed in a drone strike", "Droukdel a été tué": a named person, one death
-_NAMED_PASSIVE = re.compile(
+_NAMED_PASSIVE = rx_compile(
     r"(?:^|[,;:]\s+|\b(?:and|et|leader|chef|commander|commandant|emir|émir)\s+)"
     r"(?P<name>[A-Z][a-zà-ÿ]+(?:[\s\-](?:ag|ould|ben|bin|al|el|[A-Z][a-zà-ÿ]+)){0,3}),?\s+"
     r"(?:was|had been|has been|a été|avait été|aurait été)\s+(?:reportedly\s+)?(?:killed|assassinated|shot dead|"
@@ -616,7 +617,7 @@ _NAMED_PASSIVE = re.compile(
 )
 _NOT_NAMES = frozenset(["the", "he", "she", "it", "this", "that", "il", "elle", "ce", "cela", "le", "la", "un", "une", "a"])
 # "killed the governor, X, and two others", "tuant le ministre et au moins quatre autres personnes": one more
-_OTHERS = re.compile(
+_OTHERS = rx_compile(
     r"\b(?P<verb>killed|killing|wounded|wounding|injured|injuring|abducted|kidnapped|tuant|tué|blessant|blessé|"
     r"enlevé|enlevant)\s+(?P<obj>(?:the|a|an|le|la|l'|un|une|son|sa|its|his|their)\b[^;.\d]{2,90}?),?\s+"
     r"(?:and|et)\s+(?:at least\s+|au moins\s+)?(?P<n>[\w-]+)\s+(?:others?|other (?:people|persons|civilians)|"
@@ -625,7 +626,7 @@ _OTHERS = re.compile(
 )
 _OTHERS_FIELD = {"kill": "killed", "tu": "killed", "wound": "injured", "injur": "injured", "bless": "injured",
                  "abduct": "hostages_or_kidnapped", "kidnap": "hostages_or_kidnapped", "enlev": "hostages_or_kidnapped"}
-_CLOCK = re.compile(r"(?<![\d.,])\d{1,2}(?:[.:]\d\d)?\s*[ap]\.?m\b\.?", re.IGNORECASE)
+_CLOCK = rx_compile(r"(?<![\d.,])\d{1,2}(?:[.:]\d\d)?\s*[ap]\.?m\b\.?", re.IGNORECASE)
 
 
 _JOIN = frozenset({"et", "and", ",", "ou", "or"})

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from vedette.intake.components.lexicon import all_rows, trie_regex
 from vedette.intake.pipeline import Component, DateValue, Doc, component
+from vedette.intake.regex import compile as rx_compile
 
 
 def _table(kind: str) -> dict[str, int]:
@@ -33,21 +34,21 @@ _Y = r"(?P<y>(?:19|20)\d\d)"
 _D = r"(?P<d>[0-3]?\d)(?:st|nd|rd|th|er)?"
 IC = re.IGNORECASE
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso", re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<mo>[01]\d)-(?P<d>[0-3]\d)\b")),
-    ("numeric", re.compile(r"\b(?P<a>[0-3]?\d)/(?P<b>[01]?\d)/(?P<y>(?:19|20)\d\d)\b")),
+    ("iso", rx_compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<mo>[01]\d)-(?P<d>[0-3]\d)\b")),
+    ("numeric", rx_compile(r"\b(?P<a>[0-3]?\d)/(?P<b>[01]?\d)/(?P<y>(?:19|20)\d\d)\b")),
     # "14/04 – 07h20" opening a log line, "le 14/04": day and month, the year from context
-    ("numeric-dm", re.compile(r"(?:(?<=\n)|^|(?<=\ble )|(?<=\bdu )|(?<=\bau )|(?<=\bon ))(?P<a>[0-3]?\d)/(?P<b>[01]?\d)(?![\d/])")),
+    ("numeric-dm", rx_compile(r"(?:(?<=\n)|^|(?<=\ble )|(?<=\bdu )|(?<=\bau )|(?<=\bon ))(?P<a>[0-3]?\d)/(?P<b>[01]?\d)(?![\d/])")),
     # "04.10.2024" (Swiss, German, French usage): always day first
-    ("numeric-dotted", re.compile(r"(?<![\d.])(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?P<y>(?:19|20)\d\d)(?![\d.]\d)")),
+    ("numeric-dotted", rx_compile(r"(?<![\d.])(?P<a>[0-3]?\d)\.(?P<b>[01]?\d)\.(?P<y>(?:19|20)\d\d)(?![\d.]\d)")),
     # "du 5 au 8 février 2024", "5-8 February": the first day
-    ("day-range", re.compile(
+    ("day-range", rx_compile(
         rf"\b(?:du\s+|from\s+|between\s+)?{_D}\s*(?:au|à|-|–|to|and|et)\s*[0-3]?\d(?:er)?\s+(?P<m>{_M})\b(?:\.?,?\s+{_Y}\b)?", IC
     )),
-    ("day-month-year", re.compile(rf"\b{_D}\s+(?P<m>{_M})\.?,?\s+{_Y}\b", IC)),
-    ("month-day-year", re.compile(rf"\b(?P<m>{_M})\.?\s+{_D},?\s+{_Y}\b", IC)),
+    ("day-month-year", rx_compile(rf"\b{_D}\s+(?P<m>{_M})\.?,?\s+{_Y}\b", IC)),
+    ("month-day-year", rx_compile(rf"\b(?P<m>{_M})\.?\s+{_D},?\s+{_Y}\b", IC)),
     (
         "month-range-year",
-        re.compile(
+        rx_compile(
             rf"\b(?:between\s+|from\s+|entre\s+|de\s+)?(?P<m>{_M})\s+(?:and|to|through|et|à|-|–)\s+(?:{_M})\s+"
             rf"(?:of\s+|de\s+)?{_Y}\b",
             IC,
@@ -55,22 +56,22 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "month-year",
-        re.compile(
+        rx_compile(
             rf"\b(?P<q>early|mid|late|début|fin|mi-)?\s*(?P<m>{_M})\s+(?:of\s+|de\s+|d['’])?{_Y}\b", IC
         ),
     ),
-    ("day-month", re.compile(rf"\b{_D}\s+(?P<m>{_M})\b(?!\s*,?\s*(?:of\s+)?(?:19|20)\d\d)", IC)),
-    ("month-day", re.compile(rf"\b(?P<m>{_M})\.?\s+{_D}\b(?!\s*,?\s*(?:19|20)\d\d)(?![:\d])", IC)),
+    ("day-month", rx_compile(rf"\b{_D}\s+(?P<m>{_M})\b(?!\s*,?\s*(?:of\s+)?(?:19|20)\d\d)", IC)),
+    ("month-day", rx_compile(rf"\b(?P<m>{_M})\.?\s+{_D}\b(?!\s*,?\s*(?:19|20)\d\d)(?![:\d])", IC)),
     (
         "year",
-        re.compile(
+        rx_compile(
             rf"\b(?P<p>in|en|since|depuis|late|early|fin|début|courant|mi-|by|until|jusqu'en|from|de|of|during|pendant)\s+{_Y}\b", IC
         ),
     ),
-    ("month-last", re.compile(rf"\b(?:(?:last|this past)\s+(?P<m>{_M})|(?P<m2>{_M})\s+(?:dernier|passé))\b", IC)),
+    ("month-last", rx_compile(rf"\b(?:(?:last|this past)\s+(?P<m>{_M})|(?P<m2>{_M})\s+(?:dernier|passé))\b", IC)),
     (
         "month-alone",
-        re.compile(
+        rx_compile(
             rf"\b(?:(?P<p>in|en|that|this|ce|cette|since|depuis|until)\s+(?:early\s+|late\s+|mid-?\s*)?"
             rf"|(?P<q>early|mid-?|late|début|fin|mi-)\s*)"
             rf"(?:mois\s+de\s+|d['’])?(?P<m>{_M})\b(?!\s+\d)",
@@ -79,7 +80,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "weekday",
-        re.compile(
+        rx_compile(
             rf"\b(?P<pre>on\s+|last\s+|this\s+past\s+|the\s+previous\s+|ce\s+)?(?P<wd>{_WD})"
             r"(?P<post>\s+(?:dernier|passé|soir|matin|après-midi|morning|evening|night|afternoon))?\b",
             IC,
@@ -87,11 +88,11 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "yesterday",
-        re.compile(r"\b(?P<w>yesterday|hier|avant-hier|today|aujourd['’]hui|tonight|ce soir)\b", IC),
+        rx_compile(r"\b(?P<w>yesterday|hier|avant-hier|today|aujourd['’]hui|tonight|ce soir)\b", IC),
     ),
     (
         "last-month",
-        re.compile(
+        rx_compile(
             r"\b(?P<w>last month|le mois dernier|earlier this month|this month|ce mois-ci|last week|la semaine "
             r"(?:dernière|passée)|earlier this week|this week|cette semaine)\b",
             IC,
@@ -101,13 +102,13 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 # a dateline opening a paragraph: "CITY, 17 February 2023 –", "CITY (Agency), le 3 mai 2024 -"
 # "BAMAKO, Feb. 2, 2012 (Agency) — ", "PORT OF SPAIN, Trinidad, Dec. 31, 2024 — ", and a letter's
 # "Conakry, le 6 novembre 2023" line
-DATELINE = re.compile(
+DATELINE = rx_compile(
     # the town has no digits: "June 29, 2020: ..." opening a chronology entry is no dateline
     r"^[A-ZÀ-Þ](?:[^\W\d_]|[’'\- ]){1,40}(?:\s*\([^)]{1,30}\))?,\s+[^\n]{0,40}?\d{4}\s*(?:\([^)\n]{1,30}\)\s*)?[-–—:]\s"
     r"|^[A-ZÀ-Þ](?:[^\W\d_]|[’'\- ]){1,40},\s+(?:le\s+|on\s+)?\d{1,2}(?:er|st|nd|rd|th)?\s+[^\W\d]+\.?\s+\d{4}\s*$",
     re.MULTILINE,
 )
-TIME = re.compile(
+TIME = rx_compile(
     r"(?<![\d.,])(?P<h>[01]?\d|2[0-3])(?:(?P<sep>[:h])\s?(?P<mi>[0-5]\d)|\s?h\s?(?P<mi2>[0-5]\d)|"
     r"\.(?P<mi3>[0-5]\d)(?=\s*[ap]\.?m)|\s?(?P<hh>h)\b)(?:\s*(?P<ap>[ap])\.?m\.?)?(?![\d])",
     IC,
@@ -205,7 +206,7 @@ def _year_for(m: int, d: int | None, ref: date | None, year_ctx: int | None) -> 
     return year, False
 
 
-_WD_BEFORE = re.compile(rf"\b(?P<wd>{_WD})\s*,?\s*(?:le\s+|the\s+)?$", re.IGNORECASE)
+_WD_BEFORE = rx_compile(rf"\b(?P<wd>{_WD})\s*,?\s*(?:le\s+|the\s+)?$", re.IGNORECASE)
 
 
 def _year_of_weekday(m: re.Match[str], mo: int, d: int, year: int) -> tuple[int, bool]:
@@ -310,9 +311,9 @@ def _value(rule: str, m: re.Match[str], lang: str | None, ref: date | None, year
     return None
 
 
-_SINCE = re.compile(r"\b(?:since|depuis|ever since)\s*$", IC)
+_SINCE = rx_compile(r"\b(?:since|depuis|ever since)\s*$", IC)
 _RELATIVE_RULES = ("dates.relative-day", "dates.weekday-before-document-date")
-_EVE = re.compile(
+_EVE = rx_compile(
     r"\b(?:la veille|l['’]avant-veille|the day before|the previous day|the night before|le lendemain|the next day|"
     r"the following day|the day after|the same day|that same day|later that day|that evening|that night|"
     r"le jour même|le soir même|le même jour|ce jour-là|ce soir-là|le matin même|"
@@ -320,17 +321,17 @@ _EVE = re.compile(
     r"the (?:next|following) (?:morning|evening|night|afternoon)|that (?:morning|afternoon)|la nuit précédente)\b",
     IC,
 )
-_EVE_SAME = re.compile(r"same|même|that|-là", IC)
+_EVE_SAME = rx_compile(r"same|même|that|-là", IC)
 # "two days later", "trois jours plus tard", "a week later", "deux jours auparavant": counted from the date
 # told just before (not "two days after the vote": a span after a named event, which may lie anywhere)
-_DAYS_LATER = re.compile(
+_DAYS_LATER = rx_compile(
     r"\b(?P<n>\d{1,2}|[a-zéèêû]+(?:[- ][a-zéèêû]+)?|a|an|une?)\s+(?P<unit>days?|jours?|weeks?|semaines?)\s+"
     r"(?P<dir>later|afterwards|plus tard|après|earlier|before|auparavant|plus tôt)(?=\s*[,.;:]|\s+\w)",
     IC,
 )
 
 
-_DAYS_LATER_GATE = re.compile(
+_DAYS_LATER_GATE = rx_compile(
     r"(?:days?|jours?|weeks?|semaines?)\s+(?:later|afterwards|plus|après|earlier|before|auparavant)", IC
 )
 
@@ -347,17 +348,17 @@ def _days_step(m: re.Match[str]) -> int | None:
     return -n if m.group("dir").lower() in ("earlier", "before", "auparavant", "plus tôt") else n
 # "a curfew until 7 a.m. on Wednesday, May 11", "prolongé jusqu'au 20 juin": when something ends, not happens
 # "a indiqué jeudi", "said on Thursday": the day something was told, not the day it happened
-_REPORTED_ON = re.compile(
+_REPORTED_ON = rx_compile(
     r"\b(?:said|told|reported|announced|confirmed|indiqu\w+|annonc\w+|déclar\w+|affirm\w+|appris|précis\w+|"
     r"confirm\w+)\s+(?:on\s+|le\s+|ce\s+)?$",
     IC,
 )
-_UNTIL = re.compile(r"\b(?:until|till|jusqu['’](?:au|à|en)|expir\w+ (?:on|le))\b[^;]{0,30}$", IC)
-_EVE_BACK = re.compile(r"veille|before|previous", IC)
+_UNTIL = rx_compile(r"\b(?:until|till|jusqu['’](?:au|à|en)|expir\w+ (?:on|le))\b[^;]{0,30}$", IC)
+_EVE_BACK = rx_compile(r"veille|before|previous", IC)
 # "a January 2021 U.N. report", "a 2018 poll", "le rapport du 3 mai": the date of a publication, not of an event
 _PUB_NOUN = r"(?:reports?|polls?|surveys?|study|studies|statements?|census|rapports?|sondages?|enquêtes?|études?|communiqués?)"
-_PUB_AFTER = re.compile(rf"\s+(?:[A-Z][\w.&-]*\s+){{0,3}}{_PUB_NOUN}\b")
-_PUB_BEFORE = re.compile(rf"\b{_PUB_NOUN}\s+(?:of|from|dated|du|de|daté du|publié le|published on)\s*$", IC)
+_PUB_AFTER = rx_compile(rf"\s+(?:[A-Z][\w.&-]*\s+){{0,3}}{_PUB_NOUN}\b")
+_PUB_BEFORE = rx_compile(rf"\b{_PUB_NOUN}\s+(?:of|from|dated|du|de|daté du|publié le|published on)\s*$", IC)
 
 
 def _publication(text: str, d: DateValue) -> bool:

@@ -10,9 +10,10 @@ from datetime import date
 
 from vedette.intake.components.dates import DATELINE, find_dates
 from vedette.intake.pipeline import Component, Doc, component
+from vedette.intake.regex import compile as rx_compile
 
-_NAME_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?!\d)")
-_NAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_NAME_DATE = rx_compile(r"(?<!\d)((?:19|20)\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?!\d)")
+_NAME_YEAR = rx_compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 
 @component("docdate")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 from vedette.intake.pipeline import Sentence
+from vedette.intake.regex import compile as rx_compile
 
 # "14 June 2024 06:40", "16/04 07h20": a log entry's stamp at the start of a line
-_LOG_STAMP = re.compile(r"^\s*\d{1,2}\s+\w+\s+(?:\d{4}\s+)?\d{1,2}[:h.]\d{2}")
-_FIELD = re.compile(r"(?:Objet|Sujet|Subject|Titre|Title|R[ée]f(?:[ée]rence)?|Re)\s*:", re.IGNORECASE)
-_CLOSED = re.compile(r"[.!?\"”»)]$")
+_LOG_STAMP = rx_compile(r"^\s*\d{1,2}\s+\w+\s+(?:\d{4}\s+)?\d{1,2}[:h.]\d{2}")
+_FIELD = rx_compile(r"(?:Objet|Sujet|Subject|Titre|Title|R[ée]f(?:[ée]rence)?|Re)\s*:", re.IGNORECASE)
+_CLOSED = rx_compile(r"[.!?\"”»)]$")
 
 
 def is_heading(s: Sentence) -> bool:

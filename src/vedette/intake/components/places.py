@@ -19,36 +19,37 @@ from vedette.gazetteer.text import fold
 from vedette.intake.components.dates import DATELINE
 from vedette.intake.components.lexicon import LANG_DIR
 from vedette.intake.pipeline import Component, Doc, component
+from vedette.intake.regex import compile as rx_compile
 
 SPECIFICITY = {"custom": 5, "airport": 5, "locality": 4, "city": 4, "zone": 2, "admin1": 3, "country": 1}
-_SUBJECT = re.compile(
+_SUBJECT = rx_compile(
     r"(?:’s|'s)?\s+(?:first\s+|also\s+|then\s+|later\s+)?(?:announced|said|stated|declared|"
     r"launched|agreed|decided|accused|claimed|confirmed|warned|sent|deployed|has|had|was|is|"
     r"annonce|a annoncé|a déclaré|a décidé)\b"
 )
 # "Tongo Tongo, Niger": a place followed by its country is believed even if small and far from the text's focus
-_COUNTRY_AFTER = re.compile(r",\s+((?:the\s+)?[A-ZÀ-Þ][\w'’\-]+(?:\s+[A-ZÀ-Þ][\w'’\-]+){0,2})")
+_COUNTRY_AFTER = rx_compile(r",\s+((?:the\s+)?[A-ZÀ-Þ][\w'’\-]+(?:\s+[A-ZÀ-Þ][\w'’\-]+){0,2})")
 # "near the border with Burkina Faso": the neighbour names a border, the event is not in it
-_BORDER = re.compile(
+_BORDER = rx_compile(
     r"\b(?:border with|borders with|frontière avec|frontières avec)\s+(?:the\s+|le\s+|la\s+|l['’])?$", re.IGNORECASE
 )
-_ISSUER = re.compile(
+_ISSUER = rx_compile(
     r"\b(?:Embassy|Ambassade|Consulate|Consulat|Ministry of Foreign Affairs|Ministère des Affaires étrangères)"
     r"\s+(?:of|de|d['’]|du)\s*(?:the\s+|la\s+|l['’])?$",
     re.IGNORECASE,
 )
-_AGENT = re.compile(r"\b(?:by|par)\s+(?:the\s+)?$")
+_AGENT = rx_compile(r"\b(?:by|par)\s+(?:the\s+)?$")
 # "along with the junta regimes of Burkina Faso and Niger": co-actors, not where the event happened
-_ALONG = re.compile(
+_ALONG = rx_compile(
     r"\b(?:along with|together with|alongside|joined by|aux côtés d[eu]|avec|ainsi que)\b[^.;:()]{0,45}$", re.IGNORECASE
 )
-_LOWER_ADJ = re.compile(r"\b[a-zà-ÿ]{5,}(?:e|s|es|ne|nne|nnes)\b")
-_COMPASS = re.compile(
+_LOWER_ADJ = rx_compile(r"\b[a-zà-ÿ]{5,}(?:e|s|es|ne|nne|nnes)\b")
+_COMPASS = rx_compile(
     r"\b(?:(Nord|Sud|Est|Ouest|North|South|East|West)-([A-ZÀ-Þ][\w'’]+)|([A-ZÀ-Þ][\w'’]+)-(Nord|Sud|Est|Ouest))\b"
 )
 # "at UN House", "in East Dry River", "à Bambeto", "dans le quartier de Médina": a capitalised name after a
 # locative, found or not in the gazetteer
-_LOCAL_NAME = re.compile(
+_LOCAL_NAME = rx_compile(
     r"\b(?:[Ii]n|[Aa]t|[Nn]ear|[Oo]utside|[Aa]round|[àÀ]|[Aa]u|[Aa]ux|[Dd]ans|[Pp]rès de|[Vv]ers|[Dd]u|[Dd]e|[Oo]f)\s+"
     r"(?:the\s+|le\s+|la\s+|les\s+|l['’])?"  # not "a"/"an": "of a Kurdish party office" names no place
     # "the foothill village of X", "du campus universitaire d'X", "le quartier populaire d'X"
@@ -60,15 +61,15 @@ _DIR_WORDS = (
     r"north[- ]?east|north[- ]?west|south[- ]?east|south[- ]?west|north|south|east|west|"
     r"nord[- ]est|nord[- ]ouest|sud[- ]est|sud[- ]ouest|nord|sud|est|ouest"
 )
-_OFFSET = re.compile(
+_OFFSET = rx_compile(
     r"\b(?P<km>\d{1,4}(?:[.,]\d)?)\s*(?P<unit>km|kilom[eè]tres?|kilometers?|miles?)\s+"
     r"(?:(?:au|à\s+l['’]|à|to\s+the)\s*)?(?P<dir>" + _DIR_WORDS + r")\s+(?P<of>of\s+|de\s+|d['’]|du\s+)",
     re.IGNORECASE,
 )
 # an entry's label naming its district or province: "Kashmore: On 20 August, ..."
-_LABEL = re.compile(r"[A-ZÀ-Þ][^\W\d_]+(?:[ -][A-ZÀ-Þ][^\W\d_]+){0,2}\s*:\s")
+_LABEL = rx_compile(r"[A-ZÀ-Þ][^\W\d_]+(?:[ -][A-ZÀ-Þ][^\W\d_]+){0,2}\s*:\s")
 # between a town and the town it is located from: "), east of ", ", just north of the city of ", ", au sud de "
-_BEARING = re.compile(
+_BEARING = rx_compile(
     r"\)?\s*,\s*(?:(?:just|some|slightly|à quelques kilomètres)\s+)?(?:to\s+the\s+|au\s+|à\s+l['’]|à\s+)?"
     r"(?:" + _DIR_WORDS + r")\s+(?:of|de|d['’]|du)\s*(?:the\s+(?:city|town)\s+of\s+|la\s+ville\s+de\s+)?",
     re.IGNORECASE,
@@ -80,8 +81,8 @@ _DIR = {
     "nord": (1, 0), "sud": (-1, 0), "est": (0, 1), "ouest": (0, -1),
     "nord-est": (1, 1), "nord-ouest": (1, -1), "sud-est": (-1, 1), "sud-ouest": (-1, -1),
 }
-_APPOSITION = re.compile(r"\s*,\s*(?:à\s+|at\s+)?(?:quelque\s+|environ\s+|some\s+|about\s+|around\s+|à peine\s+)?", re.I)
-_THE_REGION = re.compile(
+_APPOSITION = rx_compile(r"\s*,\s*(?:à\s+|at\s+)?(?:quelque\s+|environ\s+|some\s+|about\s+|around\s+|à peine\s+)?", re.I)
+_THE_REGION = rx_compile(
     r"\b(?:(?:throughout|across|in|all over|dans|à travers|sur l['’]ensemble de)\s+(?:the|this|that|la|cette|le|ce|l['’])\s*"
     r"(?:state|province|governorate|province|gouvernorat|préfecture|État)"
     r"|(?:throughout|across|all over|dans toute|à travers|sur l['’]ensemble de)\s+(?:the|this|that|la|cette|l['’])\s*"
@@ -99,45 +100,45 @@ _REGION_WORD = (
 )
 # "X, dans le gouvernorat de Y", "X, point culminant du pays, dans la région de Y", "X (gouvernorat de Y)",
 # "X, in Y district", "X, a village in Y province"
-_LOCATED = re.compile(
+_LOCATED = rx_compile(
     rf"(?P<name>{_NAMEPAT})(?:,[^,.;()\n]{{0,40}}?)?(?:,\s*|\s+\(|\s+(?=(?:dans|in)\s))"
     rf"(?:(?:dans|in)\s+(?:le|la|les|l['’]|the)?\s*)?(?:{_REGION_WORD}\s+(?:de\s+|du\s+|des\s+|d['’]|of\s+)?(?P<region>{_NAMEPAT})"
     rf"|(?P<region2>{_NAMEPAT})\s+{_REGION_WORD})"
 )
-_TITLE_OF = re.compile(
+_TITLE_OF = rx_compile(
     r"\b(?:maire|mayor|gouverneur|governor|préfet|prefect|archevêque|archbishop|évêque|bishop)\s+(?:de|of|du)\s*$", re.I
 )
-_CAPITAL = re.compile(
+_CAPITAL = rx_compile(
     r"\b(?:the|its|their|la|sa|leur|(?P<own>[A-Z][a-z]+)['’]s)\s+(?:(?P<nat>[A-Z][a-z]+)\s+)?(?:capital|capitale)"
     r"(?!\s+(?:punishment|flight|city of))"
     r"(?:\s+(?P<natfr>[a-zé]+(?:ienne|aise|aine|oise|ane|ine)))?\b"
     r"|\b(?:(?:the\s+)?(?:[A-Z][a-z]+|U\.?S\.?)\s+[Ee]mbassy|l['’]ambassade\s+(?:de\s+|d['’]|des\s+)[A-ZÉ][\w-]+)"
 )
-_DIVERTED = re.compile(
+_DIVERTED = rx_compile(
     r"\b(?:(?:diverted|rerouted|redirected|re-routed|déroutés?|détournés?|réorientés?|dérouté)\s+(?:\w+\s+)?"
     r"(?:to|towards|vers|sur)|(?:drove|driving|headed|heading|travell?ing) (?:back )?to|"
     r"on (?:the|their|his|her) way (?:back )?to|en route to|bound for|de retour (?:à|vers)|(?:rentraient|rentrait|"
     r"retournaient|se rendaient|se rendait) (?:à|vers|au|en))\s+"
     r"(?:[A-ZÀ-Þ][\w'’-]*(?:\s+|,\s*)|and\s+|et\s+|the\s+|l['’]|le\s+|la\s+)*$"
 )  # where they were going, not where it happened
-_ETHNIC = re.compile(r"\b(?:ethnic|ethnically|d['’]ethnie|ethnie)\s+$|\bethnic\s+\w+\s+and\s+$", re.IGNORECASE)
-_QUARTER = re.compile(
+_ETHNIC = rx_compile(r"\b(?:ethnic|ethnically|d['’]ethnie|ethnie)\s+$|\bethnic\s+\w+\s+and\s+$", re.IGNORECASE)
+_QUARTER = rx_compile(
     r"\b(?:quartiers?|neighbou?rhoods?|districts?|suburbs?|communes?|townships?|slums?|estates?|bidonvilles?|"
     r"banlieues?)\s+(?:of\s+|de\s+|du\s+|des\s+|d['’])?(?:la\s+|le\s+|l['’]|the\s+)?$",
     re.IGNORECASE,
 )
-_UPPER_WORD = re.compile(r"(?<![\w-])[A-ZÀ-Þ]{4,}(?:[ -][A-ZÀ-Þ]{2,}){0,2}(?![\w-])")
-_CAPWORD = re.compile(r"\b[A-ZÀ-Þ][\w-]+")
-_WORD = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
+_UPPER_WORD = rx_compile(r"(?<![\w-])[A-ZÀ-Þ]{4,}(?:[ -][A-ZÀ-Þ]{2,}){0,2}(?![\w-])")
+_CAPWORD = rx_compile(r"\b[A-ZÀ-Þ][\w-]+")
+_WORD = rx_compile(r"[A-ZÀ-Þ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)?")
 # French elision before a name ("d'Arbinda", "l'Ituri") when not inside a longer name ("Côte d'Ivoire")
-_POSSESSIVE = re.compile(r"(?<=[A-Za-zÀ-ÿ])['’]s\b")  # "Beirut's southern suburbs" names Beirut
-_ELISION = re.compile(r"\b(?:[dlDL]|qu|jusqu)['’](?=[A-ZÀ-Þ])")
+_POSSESSIVE = rx_compile(r"(?<=[A-Za-zÀ-ÿ])['’]s\b")  # "Beirut's southern suburbs" names Beirut
+_ELISION = rx_compile(r"\b(?:[dlDL]|qu|jusqu)['’](?=[A-ZÀ-Þ])")
 
 
 def _features() -> re.Pattern[str] | None:
     path = LANG_DIR / "place_features.txt"
     words = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and ln[0] != "#"]
-    return re.compile(r"\b(?:" + "|".join(words) + r")\s+$", re.IGNORECASE) if words else None
+    return rx_compile(r"\b(?:" + "|".join(words) + r")\s+$", re.IGNORECASE) if words else None
 
 
 def mention_text(text: str) -> str:
@@ -153,8 +154,8 @@ def mention_text(text: str) -> str:
     return _POSSESSIVE.sub(lambda m: ";" + " " * (len(m.group(0)) - 1), _ELISION.sub(blank, text))
 
 
-_GENERIC_AIRPORT = re.compile(r"(?:International\s+)?Airports?|A[ée]roport(?:\s+international)?", re.IGNORECASE)
-_CITY_BEFORE = re.compile(r"([A-ZÀ-Þ][\w'’-]+(?:[ -][A-ZÀ-Þ][\w'’-]+)?)\s+$")
+_GENERIC_AIRPORT = rx_compile(r"(?:International\s+)?Airports?|A[ée]roport(?:\s+international)?", re.IGNORECASE)
+_CITY_BEFORE = rx_compile(r"([A-ZÀ-Þ][\w'’-]+(?:[ -][A-ZÀ-Þ][\w'’-]+)?)\s+$")
 
 
 def _with_city(m: Mention, text: str) -> Mention:
@@ -172,8 +173,8 @@ _FORCE_NOUNS = (
     r"armée|armées|forces|soldats|troupes|militaires|colons|autorités|police|gendarmes|policiers|aviation|drones?|"
     r"frappes?|army|troops|soldiers|settlers|authorities|military|air ?strikes?|jets|warplanes|navy"
 )
-_FORCE_BEFORE = re.compile(rf"\b(?:{_FORCE_NOUNS})\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
-_FORCE_AFTER = re.compile(rf"\s+(?:[\w-]+\s+)?(?:{_FORCE_NOUNS})\b", re.IGNORECASE)
+_FORCE_BEFORE = rx_compile(rf"\b(?:{_FORCE_NOUNS})\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
+_FORCE_AFTER = rx_compile(rf"\s+(?:[\w-]+\s+)?(?:{_FORCE_NOUNS})\b", re.IGNORECASE)
 
 
 @dataclass

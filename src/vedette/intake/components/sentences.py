@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from vedette.intake.pipeline import Component, Doc, Sentence, component
+from vedette.intake.regex import compile as rx_compile
 
 ABBREVIATIONS = {
     "u.s",
@@ -69,10 +70,10 @@ ABBREVIATIONS = {
     "est",
     "al",
 }
-_BOUNDARY = re.compile(r"([.!?…]+)([\"”»’)]*)\s+(?=[\"“«(]?[A-ZÀ-ÖØ-Þ0-9])")
+_BOUNDARY = rx_compile(r"([.!?…]+)([\"”»’)]*)\s+(?=[\"“«(]?[A-ZÀ-ÖØ-Þ0-9])")
 # a sentence may open lower-case ("red24 now advises ...") after a plain word of three letters or more
-_LOWER_BOUNDARY = re.compile(r"(?<=[a-zà-ÿ]{3})(\.)()\s+(?=[a-z][\w-]{2,}\s)")
-_LOG_ENTRY = re.compile(r"(?<=[.!?\"”])\s+(?=\d{1,2}\s+[A-Za-zéû]+\s+(?:\d{4}\s+)?\d{1,2}[:h.]\d{2}\s*:)")
+_LOWER_BOUNDARY = rx_compile(r"(?<=[a-zà-ÿ]{3})(\.)()\s+(?=[a-z][\w-]{2,}\s)")
+_LOG_ENTRY = rx_compile(r"(?<=[.!?\"”])\s+(?=\d{1,2}\s+[A-Za-zéû]+\s+(?:\d{4}\s+)?\d{1,2}[:h.]\d{2}\s*:)")
 
 
 def split_paragraph(text: str, offset: int) -> list[tuple[int, int]]:
