@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import math
@@ -257,6 +258,9 @@ def main() -> None:
     idx = ExposureIndex.build(rows)
     print(f"in-memory index: {len(idx):,} rows read in {t_read:.1f} s, built in {time.perf_counter() - t:.1f} s")
     brute = BruteForce(idx)
+    del rows
+    gc.collect()
+    gc.freeze()  # the index's half-million labels are long-lived: keep them out of the collector's passes
 
     incidents = make_incidents(n_incidents, towns, rng)
     town_cases = [c for c in incidents if isinstance(c[0], Circle)]

@@ -108,3 +108,22 @@ def test_postgis_and_h3_give_the_same_distances(session, world) -> None:
         assert a.keys() == b.keys()
         for k in a:
             assert a[k] == pytest.approx(b[k], abs=1e-3)
+
+
+def test_the_index_says_why_in_the_same_words_as_the_service(session, make_scope) -> None:
+    from vedette.people import service as svc
+    from vedette.people.exposure import Country, window_around
+    from vedette.people.schemas import LocationIn, PersonIn, SegmentIn, TripIn
+
+    scope = make_scope("words")
+    p = svc.create_person(session, scope, PersonIn(name="W"))
+    svc.add_location(session, scope, p.id, LocationIn(kind="office", label="Office", lat=12.64, lon=-8.0))
+    svc.create_trip(session, scope, TripIn(person_id=p.id, segments=[
+        SegmentIn(kind="flight", starts_at="2012-03-24T08:00", ends_at="2012-03-24T10:30", origin_iata="ABJ",
+                  dest_iata="BKO")]))
+    index = ExposureIndex.build(repo.index_rows(session, scope))
+    w = window_around(datetime(2012, 3, 22, 8, tzinfo=UTC))
+    for area in (Circle(12.6, -7.98, 25), Country("ML")):
+        ours = sorted(text for _, text in index.answer(area, w))
+        service = sorted(r["text"] for x in svc.exposure(session, scope, area, w)["people"] for r in x["reasons"])
+        assert ours == service and len(ours) == 2

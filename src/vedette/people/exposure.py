@@ -452,15 +452,24 @@ class ExposureIndex:
         return cand[inside]
 
     def answer(self, area: Area, w: Window) -> list[tuple[int, str]]:
-        """(person id, reason) of everyone exposed, nearest and present first, one line per whereabouts."""
+        """(person id, reason in words) of everyone exposed, one line per whereabouts (the words of
+        ``reason_text``, built here in one pass: this is the hot path of a new incident)."""
         hits = self.query(area, w)
-        out = []
-        dist = hits.distance_km
-        for j, r in enumerate(hits.rows.tolist()):
-            st = "present" if hits.present[j] else "bound"
-            starts = None if self.starts[r] == -math.inf else datetime.fromtimestamp(self.starts[r], UTC)
-            d = float(dist[j]) if dist is not None else None
-            out.append((int(self.person_id[r]), reason_text(self.labels[r], st, area, d, starts, w)))
+        rows = hits.rows.tolist()
+        pids = self.person_id[hits.rows].tolist()
+        labels = self.labels
+        if isinstance(area, Circle):
+            wheres = [f", {d:.1f} km from the incident" for d in hits.distance_km.tolist()]
+        else:
+            where = f", in {area.name or area.code}" if isinstance(area, Region) else (
+                f", in {area.name or area.cc}" if isinstance(area, Country) else f", {area.describe()}")
+            wheres = [where] * len(rows)
+        out = [(pid, labels[r] + wh) for pid, r, wh in zip(pids, rows, wheres, strict=True)]
+        if not hits.present.all():
+            end = w.end.timestamp()
+            for j in np.nonzero(~hits.present)[0].tolist():
+                days = max((self.starts[rows[j]] - end) / 86400, 0)
+                out[j] = (out[j][0], f"{out[j][1]} (bound there, {days:.1f} days after the window)")
         return out
 
 
