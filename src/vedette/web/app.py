@@ -20,8 +20,10 @@ from vedette.intake.api import router as intake_router
 from vedette.jobs.api import router as jobs_router
 from vedette.people.api import router as people_router
 from vedette.risk.api import router as risk_router
+from vedette.web.dashboard_api import router as dashboard_router
 from vedette.web.limits import BodySizeLimit
 from vedette.web.pages import router as pages_router
+from vedette.web.pages.common import SignInRequired, sign_in_redirect
 
 HERE = Path(__file__).parent
 
@@ -58,12 +60,16 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(BodySizeLimit)  # 413 for request bodies over their limit, before they are read whole
 
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(_request: Request, exc: SignInRequired):  # noqa: ANN202 - a redirect
+        return sign_in_redirect(exc)  # a page asked for by someone not signed in: to /login, then back
+
     @app.exception_handler(VedetteError)
     async def _domain_error(_request: Request, exc: VedetteError) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "item": exc.item}, status_code=exc.status_code)
 
     routers = (intake_router, gazetteer_router, shapes_router, incidents_router, risk_router, jobs_router)
-    routers += (people_router,)
+    routers += (people_router, dashboard_router)
     for router in routers:
         app.include_router(router, prefix="/api")
     app.include_router(review_router, prefix="/api")  # incident review: its routes sign in (tenancy.deps)

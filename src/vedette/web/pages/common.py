@@ -1,0 +1,98 @@
+"""What every page shares: templates, the signed-in user (or a redirect to sign in), language, rendering."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from vedette import __version__
+from vedette.errors import VedetteError
+from vedette.store.deps import get_session
+from vedette.web.i18n import LANGUAGES, choose, translator
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parents[1] / "templates")
+TEMPLATES.env.globals["version"] = __version__
+WRITE_ROLES = ("admin", "manager", "analyst", "operator")
+
+
+class SignInRequired(Exception):
+    """Raised by page dependencies when nobody is signed in: the app answers with a redirect to /login."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+@dataclass
+class Viewer:
+    """The person looking at a page: who, for which organisation, in which role and language."""
+
+    principal: object  # tenancy.deps.Principal
+    lang: str
+
+    @property
+    def user(self):  # noqa: ANN201
+        return self.principal.user
+
+    @property
+    def scope(self):  # noqa: ANN201
+        return self.principal.scope
+
+    @property
+    def role(self) -> str:
+        return self.principal.scope.role
+
+    @property
+    def csrf(self) -> str:
+        ws = self.principal.web_session
+        return ws.csrf_token if ws is not None else ""
+
+    def can(self, action: str) -> bool:
+        return self.principal.scope.can(action)
+
+
+def language(request: Request, user: object | None = None) -> str:
+    return choose(
+        getattr(user, "language", None), request.cookies.get("lang"), request.headers.get("accept-language")
+    )
+
+
+def viewer(request: Request, session: Session = Depends(get_session)) -> Viewer:
+    """The signed-in viewer (session cookie or token), else a redirect to the sign-in page."""
+    from vedette.tenancy.deps import authenticated
+
+    try:
+        principal = authenticated(request, session, None)
+    except VedetteError as exc:
+        if exc.status_code == 401:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise SignInRequired(target) from exc
+        raise
+    return Viewer(principal, language(request, principal.user))
+
+
+def render(request: Request, template: str, viewer: Viewer | None, status_code: int = 200, **context) -> HTMLResponse:
+    lang = viewer.lang if viewer else language(request)
+    nonce = secrets.token_urlsafe(12)
+    request.state.csp_nonce = nonce
+    page = {
+        "request": request,
+        "_": translator(lang),
+        "lang": lang,
+        "languages": LANGUAGES,
+        "viewer": viewer,
+        "nonce": nonce,
+        "path": request.url.path,
+        **context,
+    }
+    return TEMPLATES.TemplateResponse(request, template, page, status_code=status_code)
+
+
+def sign_in_redirect(exc: SignInRequired) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)

@@ -1,0 +1,155 @@
+/* The map page: countries from Vedette (no tiles), incidents by category faded by age and clustered,
+   an "as of" moment that can play the crisis forward. Marks performance "vedette:incidents-drawn" and
+   body[data-incidents-drawn] when the incident layer is drawn (the dashboard bench reads it). */
+(function () {
+  "use strict";
+  const V = window.Vedette;
+  const el = document.getElementById("map");
+  if (!el || !window.L) return;
+  const COLOURS = {
+    armed_conflict: "#b2182b", terrorism: "#7b1fa2", civil_unrest: "#e08214", crime: "#4d4d4d",
+    kidnapping: "#c51b7d", violence_against_civilians: "#d6604d", transport_disruption: "#2166ac",
+    coup: "#3f3f9f", political: "#1b7837", natural_disaster: "#8c510a", health: "#01665e", other: "#6a6a6a",
+  };
+  const LEVEL_COLOURS = { 1: "#e5f0e0", 2: "#fbe7a1", 3: "#f6b26b", 4: "#e06666" };
+  const form = document.getElementById("map-filters");
+  const asOf = document.getElementById("as-of");
+  const count = document.getElementById("map-count");
+  const map = L.map(el, { zoomControl: true, worldCopyJump: true, preferCanvas: true, minZoom: 2, maxZoom: 13 });
+  map.attributionControl.setPrefix("");
+  map.attributionControl.addAttribution("Natural Earth · GeoNames");
+  map.setView([15, 0], 3);
+  const countries = L.geoJSON(null, {
+    style: function () { return { color: "#8795a5", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: 1 }; },
+  }).addTo(map);
+  const clusters = L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 45, showCoverageOnHover: false });
+  map.addLayer(clusters);
+  let firstDraw = true;
+  let pending = null;
+
+  function selected(name) {
+    return Array.from(form.querySelectorAll('input[name="' + name + '"]:checked')).map(function (i) { return i.value; });
+  }
+  function asOfDate() {
+    const v = asOf.value;
+    return v ? new Date(v + (v.length === 16 ? ":00Z" : "T23:59:00Z")) : new Date();
+  }
+  function isoDay(d) { return d.toISOString().slice(0, 10); }
+
+  function query() {
+    const p = new URLSearchParams();
+    const at = asOfDate();
+    const days = parseInt(form.window.value, 10);
+    p.set("as_of", isoDay(at));
+    p.set("since", isoDay(new Date(at.getTime() - days * 86400000)));
+    selected("category").forEach(function (c) { p.append("category", c); });
+    selected("status").forEach(function (s) { p.append("status", s); });
+    const cc = form.country.value.trim();
+    if (/^[A-Za-z]{2}$/.test(cc)) p.set("country", cc.toUpperCase());
+    const b = map.getBounds().pad(0.25);
+    const w = Math.max(-180, b.getWest()), e = Math.min(180, b.getEast());
+    p.set("bbox", [w, Math.max(-90, b.getSouth()), e, Math.min(90, b.getNorth())].map(function (x) { return x.toFixed(3); }).join(","));
+    return p;
+  }
+
+  function marker(f, at, days) {
+    const c = f.geometry.coordinates;
+    const props = f.properties;
+    const d = props.date ? new Date(props.date.length === 10 ? props.date + "T12:00:00Z" : props.date + "-15T12:00:00Z") : at;
+    const age = Math.max(0, (at - d) / 86400000);
+    const fade = Math.max(0.25, 1 - age / Math.max(days, 1));
+    const m = L.circleMarker([c[1], c[0]], {
+      radius: 5 + Math.min(props.severity || 1, 5) * 1.4,
+      color: props.status === "confirmed" ? "#111" : "#fff",
+      weight: props.status === "confirmed" ? 2 : 1,
+      fillColor: COLOURS[props.category] || COLOURS.other,
+      fillOpacity: fade,
+      opacity: Math.min(1, fade + 0.2),
+    });
+    const parts = [props.date || "", props.place || "", props.category.replace(/_/g, " ")];
+    if (props.killed) parts.push(props.killed + " " + el.dataset.i18nKilled);
+    if (props.injured) parts.push(props.injured + " " + el.dataset.i18nInjured);
+    const link = document.createElement("div");
+    link.innerHTML = '<strong></strong><br><span></span><br><a></a>';
+    link.querySelector("strong").textContent = (props.place || "") + (props.country ? " (" + props.country + ")" : "");
+    link.querySelector("span").textContent = parts.join(" · ");
+    const a = link.querySelector("a");
+    a.href = "/incidents/" + f.id;
+    a.textContent = el.dataset.i18nOpen;
+    m.bindPopup(link);
+    m.bindTooltip(parts.slice(0, 2).join(" "));
+    return m;
+  }
+
+  async function loadIncidents() {
+    const p = query();
+    const at = asOfDate();
+    const days = parseInt(form.window.value, 10);
+    try {
+      const fc = await V.api("GET", "/api/map/incidents?" + p.toString());
+      const markers = fc.features.map(function (f) { return marker(f, at, days); });
+      clusters.clearLayers();
+      clusters.addLayers(markers);
+      count.textContent = fc.features.length + (fc.truncated ? "+" : "");
+      if (firstDraw) {
+        firstDraw = false;
+        performance.mark("vedette:incidents-drawn");
+        document.body.dataset.incidentsDrawn = String(fc.features.length);
+      }
+    } catch (err) {
+      V.toast(err.message, "error");
+    }
+  }
+  function reload() {
+    clearTimeout(pending);
+    pending = setTimeout(loadIncidents, 150);
+  }
+
+  async function loadCountries() {
+    try {
+      const r = await fetch("/api/geo/countries.geojson", { credentials: "same-origin" });
+      countries.addData(await r.json());
+      countries.bringToBack();
+    } catch (err) { V.toast(err.message, "error"); }
+    loadLevels();
+  }
+  async function loadLevels() {
+    /* effective advisory levels (labelled by source) as a choropleth, when the risk picture offers them */
+    try {
+      const levels = await V.api("GET", "/api/risk/levels/effective");
+      const byCc = {};
+      (levels.items || levels || []).forEach(function (l) { if (!l.region) byCc[l.country] = l; });
+      countries.eachLayer(function (layer) {
+        const l = byCc[layer.feature.properties.cc];
+        if (!l || !l.level) return;
+        layer.setStyle({ fillColor: LEVEL_COLOURS[l.level] || "#f4f1ea" });
+        layer.bindTooltip(layer.feature.properties.name + ": " + l.level + " (" + (l.source || "") + ")");
+      });
+    } catch (err) { /* no levels yet: the base map stays neutral */ }
+  }
+
+  let timer = null;
+  document.getElementById("play").addEventListener("click", function () {
+    const btn = this;
+    if (timer) {
+      clearInterval(timer); timer = null; btn.setAttribute("aria-pressed", "false"); return;
+    }
+    btn.setAttribute("aria-pressed", "true");
+    timer = setInterval(function () {
+      const step = parseInt(document.getElementById("step").value, 10) * 3600000;
+      const next = new Date(asOfDate().getTime() + step);
+      asOf.value = next.toISOString().slice(0, 16);
+      loadIncidents();
+    }, 1200);
+  });
+  form.addEventListener("change", reload);
+  form.addEventListener("submit", function (ev) { ev.preventDefault(); reload(); });
+  map.on("moveend", reload);
+  V.on("incident.new", reload);
+  V.on("incident.changed", reload);
+
+  if (el.dataset.asOf === "" && !asOf.value) asOf.value = new Date().toISOString().slice(0, 16);
+  if ((el.dataset.asOf || "").startsWith("2012")) map.setView([14.5, -4], 5);
+  loadCountries();
+  loadIncidents();
+})();

@@ -1,0 +1,93 @@
+"""The dashboard's pages over HTTP: sign-in, roles, languages, the map's data, the incident's evidence."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from vedette.incidents.models import Incident, Report
+from vedette.intake.models import Document
+
+EVIDENCE = "Armed men stormed the harbour market of Harbourtown, killing three traders."
+
+
+def _seed(session: Session) -> tuple[int, int]:
+    text = f"Daily security note.\n\n{EVIDENCE} Police sealed the area.\n"
+    doc = Document(sha256="b" * 64, origin="/tmp/note.txt", name="note.txt", media_type="text/plain",
+                   language="en", text=text, size_bytes=len(text))
+    session.add(doc)
+    session.flush()
+    a = Incident(date="2012-03-20", category="armed_conflict", place="Harbourtown", country="ML",
+                 lat=12.6, lon=-8.0, killed=3, severity=3, actors=[])
+    b = Incident(date="2012-03-28", category="civil_unrest", place="Riverside", country="ML",
+                 lat=14.5, lon=-4.2, severity=2, actors=[])
+    session.add_all([a, b])
+    session.flush()
+    start = text.index(EVIDENCE)
+    session.add(Report(incident_id=a.id, document_id=doc.id, span_start=start, span_end=start + len(EVIDENCE),
+                       evidence=EVIDENCE, provenance={"killed": {"rule": "counts.killed", "span": [0, 1]}},
+                       record={}, extractor="test"))
+    session.commit()
+    return a.id, b.id
+
+
+def test_pages_send_strangers_to_sign_in(anon_client: TestClient) -> None:
+    for path in ("/", "/map", "/feed", "/incidents/1"):
+        r = anon_client.get(path, follow_redirects=False)
+        assert r.status_code in (303, 307), path
+        if path != "/":
+            assert r.headers["location"] == f"/login?next={path}"
+    login = anon_client.get("/login?next=/feed")
+    assert login.status_code == 200
+    assert 'id="login-form"' in login.text and 'data-next="/feed"' in login.text
+
+
+def test_sign_in_never_redirects_off_site(anon_client: TestClient) -> None:
+    for bad in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        page = anon_client.get("/login", params={"next": bad})
+        assert 'data-next="/"' in page.text, bad
+        r = anon_client.get("/lang/fr", params={"next": bad}, follow_redirects=False)
+        assert r.headers["location"] == "/", bad
+
+
+def test_feed_map_and_incident_for_an_operator(client: TestClient, session: Session) -> None:
+    first, second = _seed(session)
+    feed = client.get("/feed")
+    assert feed.status_code == 200
+    assert "Harbourtown" in feed.text and "Riverside" in feed.text
+    assert 'data-action="confirm"' in feed.text  # an operator reviews shared intelligence
+    assert feed.text.index("Riverside") < feed.text.index("Harbourtown")  # newest first
+    severe = client.get("/feed", params={"order": "severe"}).text
+    assert severe.index("Harbourtown") < severe.index("Riverside")
+
+    page = client.get(f"/incidents/{first}")
+    assert page.status_code == 200
+    assert f"<mark>{EVIDENCE}</mark>" in page.text  # the source sentence highlighted in its document
+    assert "counts.killed" in page.text  # how each field was found
+    assert client.get("/incidents/999999").status_code == 404
+
+    as_of = client.get("/api/map/incidents", params={"as_of": "2012-03-22", "since": "2012-03-01"}).json()
+    assert [f["id"] for f in as_of["features"]] == [first]
+    later = client.get("/api/map/incidents", params={"as_of": "2012-04-01", "since": "2012-03-01"}).json()
+    assert {f["id"] for f in later["features"]} == {first, second}
+    viewport = client.get("/api/map/incidents", params={"as_of": "2012-04-01", "bbox": "-9,12,-7,13"}).json()
+    assert [f["id"] for f in viewport["features"]] == [first]
+    assert client.get("/api/map/incidents", params={"bbox": "1,2,3"}).status_code == 422
+
+
+def test_a_viewer_gets_no_review_buttons(accounts, session: Session) -> None:
+    _seed(session)
+    with accounts.client("org-v", "viewer") as viewer:
+        feed = viewer.get("/feed")
+        assert feed.status_code == 200 and "Harbourtown" in feed.text
+        assert 'data-action="confirm"' not in feed.text and 'data-action="dismiss"' not in feed.text
+
+
+def test_french_interface(client: TestClient, session: Session) -> None:
+    _seed(session)
+    client.cookies.set("lang", "fr")
+    feed = client.get("/feed")
+    assert '<html lang="fr">' in feed.text
+    assert "Fil et revue" in feed.text and "conflit armé" in feed.text
+    client.cookies.set("lang", "en")
+    assert "Feed and review" in client.get("/feed").text
