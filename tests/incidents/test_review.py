@@ -276,6 +276,25 @@ def test_a_later_report_extends_the_incident_and_ongoing_is_set_by_hand(session)
     assert inc.ongoing is True
 
 
+def test_reports_that_say_a_closure_lasts_or_ended_set_its_duration(session) -> None:
+    road = {"category": "transport_disruption", "place": "Gate", "place_id": "gn:8", "lat": 2.0, "lon": 38.0}
+    _, inc = one(session, "first.txt", evidence="The border crossing remains closed.", **road)
+    assert (inc.ongoing, inc.date_end) == (True, None)
+    nxt = doc(session, "next.txt")
+    store_records(session, nxt,
+                  [record(date="2021-05-11", evidence="The border crossing reopened this morning.", **road)], "t")
+    session.flush()
+    assert (inc.ongoing, inc.date_end) == (False, "2021-05-11")
+    # an operator's word wins over the reports'
+    review.edit(session, inc.id, OP, {"ongoing": True, "date_end": None}, version=inc.version)
+    store_records(session, nxt, [], "t")
+    store_records(session, doc(session, "third.txt"),
+                  [record(date="2021-05-11", evidence="Traffic reopened at the border crossing.", **road)], "t")
+    session.flush()
+    assert (inc.ongoing, inc.date_end) == (True, None)
+    assert review.review_view(session, inc.id)["fields"]["ongoing"]["extracted"] is False
+
+
 # --- confidence, queue ------------------------------------------------------------------------------------
 
 

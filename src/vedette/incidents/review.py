@@ -16,8 +16,10 @@
   ``NotFound`` (404); acting on a merged incident is a ``Conflict`` naming where it went.
 - **Who**: every action names its ``Actor`` (the request's scope, or the CLI), stamps the incident and
   writes an audit row (``tenancy.audit``).
-- **Duration**: ``date`` is the start; ``date_end`` is set by hand or by a later report (the latest day a
-  report of the incident gives, when after the start); ``ongoing`` by hand.
+- **Duration**: ``date`` is the start; ``date_end`` and ``ongoing`` are set by hand, or by the reports
+  (``derive_duration``): a later report extends it to its day; the latest report that says it lasts
+  ("remains closed", "jusqu'à nouvel ordre") makes it ongoing, one that says it ended ("reopened", "curfew
+  lifted") ends it on its day (cues in ``data/duration_cues.tsv``).
 - **Queue**: new incidents, most severe and most confident first (confidence from ``risk.confidence``),
   and the extracted documents that gave no incident at all.
 """
@@ -28,6 +30,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -54,6 +58,7 @@ CATEGORIES = (
     "other",
 )
 MANUAL = "manual.entry"
+DATA = Path(__file__).with_name("data")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -232,6 +237,47 @@ def derived_end(incident: Incident, records: Iterable[Mapping]) -> str | None:
     return latest if latest and latest[: len(start)] > start else None
 
 
+@lru_cache(maxsize=1)
+def _duration_cues() -> list[tuple[str, re.Pattern[str]]]:
+    rows = []
+    for n, line in enumerate((DATA / "duration_cues.tsv").read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        kind, rx = line.split("\t", 1)
+        if kind not in ("ongoing", "ended"):
+            raise ValueError(f"duration_cues.tsv line {n}: unknown kind {kind!r}")
+        rows.append((kind, re.compile(rf"(?<!\w){rx}(?!\w)", re.IGNORECASE)))
+    return rows
+
+
+def duration_cue(text: str) -> str | None:
+    """"ongoing", "ended" or None: what the words of ``text`` say about how long it lasts (the cue that
+    comes last in the text wins: "remained closed until it reopened" ended)."""
+    best: tuple[int, str] | None = None
+    for kind, rx in _duration_cues():
+        for m in rx.finditer(text):
+            if best is None or m.start() >= best[0]:
+                best = (m.start(), kind)
+    return best[1] if best else None
+
+
+def derive_duration(incident: Incident, records: Iterable[Mapping]) -> tuple[str | None, bool]:
+    """(date_end, ongoing) from the reports: the latest report whose evidence says it lasts ("remains
+    closed") or ended ("reopened", data/duration_cues.tsv) decides; else the latest later date ends it."""
+    records = sorted(records, key=lambda r: r.get("date") or "")
+    end, ongoing = derived_end(incident, records), False
+    start = incident.date or ""
+    for r in records:
+        cue = duration_cue(r.get("evidence") or "")
+        if cue == "ongoing":
+            ongoing = True
+        elif cue == "ended":
+            ongoing = False
+            day = r.get("date") or ""
+            end = day if len(day) == 10 and day[: len(start)] > start else end
+    return (None if ongoing else end), ongoing
+
+
 def apply_edits(session: Session, refreshed: Mapping[int, list[Mapping]]) -> None:
     """After ``service.refresh`` recomputed the extracted fields of these incidents (id -> report
     records): set the derived end, note each extracted value beside the edit on it, and apply the edit."""
@@ -242,7 +288,7 @@ def apply_edits(session: Session, refreshed: Mapping[int, list[Mapping]]) -> Non
         inc = session.get(Incident, inc_id)
         if inc is None:
             continue
-        inc.date_end = derived_end(inc, records)
+        inc.date_end, inc.ongoing = derive_duration(inc, records)
         for name, edit in edits.get(inc_id, {}).items():
             extracted = _get(inc, name)
             if edit.extracted.get("v") != extracted:
