@@ -98,7 +98,8 @@ def create_celery(settings: Settings | None = None) -> Celery:
                 "task": "intake.poll_due_feeds",
                 "schedule": tick,
                 "options": {"expires": tick},  # a tick nobody ran in time is dropped, not piled up
-            }
+            },
+            "people.purge": {"task": "people.purge", "schedule": 24 * 3600.0},
         },
         beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),
     )

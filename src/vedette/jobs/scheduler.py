@@ -22,6 +22,13 @@ def poll_feeds_job() -> None:
     poll_due_feeds()
 
 
+def purge_people_job() -> None:
+    """``people.purge``: trips and positions past their retention period (daily; demo organisations exempt)."""
+    from vedette.jobs.tasks import purge_people
+
+    purge_people()
+
+
 def start_scheduler() -> BackgroundScheduler | None:
     settings = get_settings()
     if not settings.scheduler_enabled or settings.broker_url:
@@ -35,5 +42,6 @@ def start_scheduler() -> BackgroundScheduler | None:
         max_instances=1,
         coalesce=True,
     )
+    scheduler.add_job(purge_people_job, "interval", hours=24, id="people.purge", max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler

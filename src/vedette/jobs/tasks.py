@@ -65,9 +65,17 @@ def reextract_document(document_id: int) -> dict[str, Any]:
     return {"document_id": int(document_id), "reports": reports}
 
 
+def purge_people() -> dict[str, Any]:
+    """``people.purge``: trips and positions purged once their retention period has passed (daily)."""
+    from vedette.people.tasks import purge_expired
+
+    return purge_expired()
+
+
 JOBS: dict[str, Callable[..., dict[str, Any]]] = {
     "intake.poll_due_feeds": poll_due_feeds,
     "intake.poll_feed": poll_feed,
     "intake.ingest_url": ingest_url,
     "incidents.reextract": reextract_document,
+    "people.purge": purge_people,
 }
