@@ -195,3 +195,20 @@ def severity_edits(session: Session, incident_ids: Sequence[int]) -> dict[int, i
                 if sev is not None:
                     out[iid] = sev
     return out
+
+
+Dated = tuple[str, str | None, str | None]
+
+
+def reports_with_dates(session: Session, incident_ids: Sequence[int]) -> dict[int, list[Dated]]:
+    """incident id -> [(evidence, the report's own date, its time)] (the record each report extracted)."""
+    from vedette.incidents.models import Report
+
+    out: dict[int, list[Dated]] = {}
+    ids = list(incident_ids)
+    for i in range(0, len(ids), 500):
+        q = select(Report.incident_id, Report.evidence, Report.record).where(Report.incident_id.in_(ids[i : i + 500]))
+        for iid, ev, record in session.execute(q.order_by(Report.id)):
+            rec = record or {}
+            out.setdefault(iid, []).append((ev, rec.get("date"), rec.get("time")))
+    return out
