@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vedette.config import get_settings
 from vedette.errors import BadInput, VedetteError
+from vedette.intake import folders
 from vedette.intake.feeds import looks_like_feed, parse_feed
 from vedette.intake.fetch import fetch
 from vedette.intake.hooks import run_document_hooks
@@ -105,19 +106,18 @@ def prepare_bytes(
     )
 
 
-def _files_under(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.relative_to(folder).parts)
-    )
+def _files_under(folder: Path) -> list[Path | tuple[str, str]]:
+    """What a folder holds: each regular file, and (item, reason) for each entry that cannot be read
+    (unreadable, special file, symbolic link loop or broken link: intake/folders.py)."""
+    return list(folders.walk(folder))
 
 
 def _prepare_path(path: Path, locator: str) -> Prepared:
-    """Read one file; its size is checked before a byte is read (a 60 MB file costs nothing)."""
-    limit = get_settings().max_document_bytes
-    size = path.stat().st_size
-    if size > limit:
-        raise BadInput(f"too large: {size} bytes, the limit is {limit} (max_document_bytes)", item=str(path))
-    return prepare_bytes(path.read_bytes(), path.name, str(path.resolve()), source_locator=locator)
+    """Read one regular file; its size is checked before a byte is read (a 60 MB file costs nothing).
+    A name that is not UTF-8 is kept with its bytes escaped."""
+    raw = folders.read_regular(path, get_settings().max_document_bytes)
+    origin, locator = folders.shown(path.resolve()), folders.shown(locator)
+    return prepare_bytes(raw, folders.shown(path.name), origin, source_locator=locator)
 
 
 def _prepare_url(url: str, session_factory: sessionmaker[Session]) -> Iterator[Prepared | tuple[str, str]]:
@@ -210,28 +210,35 @@ def prepare_items(
 ) -> Iterator[Prepared | tuple[str, str]]:
     """Yield each readable unit, or (item, reason) for each that cannot be read."""
     for item in items:
+        name = folders.shown(item)  # printable and storable, whatever bytes the name holds
         try:
             if is_url(item):
                 yield from _prepare_url(item, session_factory)
                 continue
             path = Path(item)
             if path.is_dir():
-                files = _files_under(path)
-                if not files:
-                    yield (item, "empty folder: no files to ingest")
-                for f in files:
+                entries = _files_under(path)
+                if not entries:
+                    yield (name, "empty folder: no files to ingest")
+                for entry in entries:  # one bad entry is reported and the folder goes on
+                    if isinstance(entry, tuple):
+                        yield entry
+                        continue
+                    f = folders.shown(entry)
                     try:
-                        yield _prepare_path(f, str(path.resolve()))
+                        yield _prepare_path(entry, str(path.resolve()))
                     except VedetteError as exc:
-                        yield (str(f), reason_for(str(f), exc))
-            elif path.is_file():
+                        yield (f, folders.printable(reason_for(f, exc)))
+                    except OSError as exc:
+                        yield (f, f"{f}: cannot read ({exc.strerror or exc})")
+            elif (why := folders.not_a_file(path)) is None:
                 yield _prepare_path(path, str(path.resolve().parent))  # a lone file: its folder is the source
             else:
-                yield (item, "no such file, folder or URL")
+                yield (name, why)
         except VedetteError as exc:
-            yield (item, reason_for(item, exc))
+            yield (name, folders.printable(reason_for(name, exc)))
         except OSError as exc:
-            yield (item, f"cannot read ({exc.strerror or exc})")
+            yield (name, f"cannot read ({exc.strerror or exc})")
 
 
 def store_prepared(
