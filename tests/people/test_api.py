@@ -56,6 +56,12 @@ def test_incident_exposure_route_and_reasons(accounts, clean_db) -> None:
         assert any(t.startswith("flight ABJ-BKO on 24 Mar") for t in texts)
         before = c.get(f"/api/incidents/{inc}/exposure", params={"as_of": "2012-01-01T00:00:00Z"}).json()
         assert before["count"] == 0  # nothing was known then (rows recorded now)
+        where = c.get("/api/people.geojson", params={"at": "2012-03-22T08:00:00Z"}).json()
+        kinds = sorted(f["properties"]["kind"] for f in where["features"])
+        assert kinds == ["hotel", "office", "position"]  # the flight of 24 March is not yet flown
+        then = c.get("/api/people.geojson", params={"at": "2012-03-22T08:00:00Z", "as_of": "2012-01-01T00:00:00Z"})
+        assert then.json()["features"] == []
+        assert c.get("/api/people.geojson", params={"at": "2012-03-22T08:00:00Z", "bbox": "1,2,3"}).status_code == 422
         narrow = c.get(f"/api/incidents/{inc}/exposure", params={"radius_km": 1, "bound_days": 0}).json()
         assert narrow["count"] == 0
         assert c.get("/api/incidents/999999/exposure").status_code == 404
@@ -106,6 +112,8 @@ def test_tenant_isolation_on_every_people_route(accounts, clean_db) -> None:
             assert {x["id"] for x in c.get("/api/locations").json()} == {mine["location"]}
             exp = c.get(f"/api/incidents/{inc}/exposure").json()
             assert {p["person_id"] for p in exp["people"]} == {mine["person"]}
+            where = c.get("/api/people.geojson", params={"at": "2012-03-22T08:00:00Z"}).json()
+            assert {f["properties"]["person_id"] for f in where["features"]} == {mine["person"]}
             for kind, lines in (("people", 2), ("segments", 3), ("locations", 2)):
                 text = c.get("/api/people/export.csv", params={"kind": kind}).text
                 assert text.count("\n") == lines and "e1," in text

@@ -217,6 +217,27 @@ def add_position(person_id: Id, body: PositionIn, session: Session = Depends(get
     return PositionOut.model_validate(svc.add_position(session, scope, person_id, body), from_attributes=True)
 
 
+@router.get("/people.geojson", responses=ERRORS)
+def people_map(
+    at: datetime = Query(..., description="The moment shown: who is where then"),
+    as_of: datetime | None = AS_OF,
+    bbox: str | None = Query(None, max_length=100, pattern=r"^[-0-9.,]*$", description="minLon,minLat,maxLon,maxLat"),
+    limit: int = Query(5000, ge=1, le=50_000),
+    session: Session = Depends(get_session),
+    scope: OrgScope = Depends(org_scope),
+) -> dict:
+    """Where the organisation's people are at a moment (homes, offices, trips, positions), as GeoJSON."""
+    bounds = None
+    if bbox:
+        try:
+            bounds = tuple(float(v) for v in bbox.split(","))
+        except ValueError as exc:
+            raise BadInput("bbox must be four numbers: minLon,minLat,maxLon,maxLat", item="bbox") from exc
+        if len(bounds) != 4 or bounds[0] > bounds[2] or bounds[1] > bounds[3]:
+            raise BadInput("bbox must be minLon,minLat,maxLon,maxLat with min <= max", item="bbox")
+    return svc.map_at(session, scope, utc(at), as_of=utc(as_of), bounds=bounds, limit=limit)
+
+
 # --- exposure ---------------------------------------------------------------------------------------
 @router.get("/incidents/{incident_id}/exposure", response_model=ExposureOut, responses=ERRORS)
 def incident_exposure(

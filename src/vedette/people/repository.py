@@ -338,6 +338,17 @@ def in_bounds(session: Session, scope: OrgScope, bounds: tuple[float, float, flo
     return list(session.scalars(select(Whereabouts).where(*base)))
 
 
+def at_moment(session: Session, scope: OrgScope, w: Window, as_of: datetime | None = None,
+              bounds: tuple[float, float, float, float] | None = None, limit: int = 5000) -> list[Whereabouts]:
+    """Whereabouts meeting the window (a map of where everyone is), optionally within (minx, miny, maxx, maxy)."""
+    cond = [Whereabouts.organisation_id == scope.org_id, *_time_filter(w, as_of)]
+    if bounds is not None:
+        minx, miny, maxx, maxy = bounds
+        cond += [Whereabouts.lat.between(miny, maxy), Whereabouts.lon.between(minx, maxx)]
+    stmt = select(Whereabouts).where(*cond).order_by(Whereabouts.person_id, Whereabouts.id).limit(limit)
+    return list(session.scalars(stmt))
+
+
 def index_rows(session: Session, scope: OrgScope, as_of: datetime | None = None) -> list[tuple]:
     """Rows for an in-memory ``ExposureIndex`` of the organisation."""
     stmt = select(

@@ -482,6 +482,29 @@ def exposure_at(session: Session, scope: OrgScope, area: Area, at: datetime, *, 
     return exposure(session, scope, area, w, as_of=as_of)
 
 
+def map_at(session: Session, scope: OrgScope, at: datetime, *, as_of: datetime | None = None,
+           bounds: tuple[float, float, float, float] | None = None, limit: int = 5000) -> dict:
+    """Where everyone is at ``at`` (as known at ``as_of``), as a GeoJSON FeatureCollection for the map."""
+    t = utc(at)
+    w = Window(t, t, t)
+    rows = repo.at_moment(session, scope, w, utc(as_of), bounds, limit)
+    people = repo.people_by_ids(session, scope, {r.person_id for r in rows})
+    as_of = utc(as_of)
+    features = []
+    for r in rows:
+        person = people.get(r.person_id)
+        if person is None or (as_of is not None and utc(person.recorded_at) > as_of):
+            continue
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+            "properties": {"person_id": person.id, "name": person.name, "kind": r.kind, "label": r.label,
+                           "source": r.source, "country": r.country, "region": r.region},
+        })
+    return {"type": "FeatureCollection", "at": t.isoformat(), "as_of": as_of.isoformat() if as_of else None,
+            "features": features}
+
+
 # --- privacy ----------------------------------------------------------------------------------------
 def purge(session: Session, scope: OrgScope, default_days: int, now: datetime | None = None) -> dict[str, int]:
     """Delete trips' segments and positions that ended more than the retention period ago (demo: exempt)."""
