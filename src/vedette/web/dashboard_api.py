@@ -23,6 +23,8 @@ from vedette.incidents import repository as incidents_repo
 from vedette.incidents.models import Incident
 from vedette.store.db import session_factory
 from vedette.store.deps import get_session
+from vedette.tenancy.deps import org_scope
+from vedette.tenancy.scope import OrgScope
 from vedette.web.limits import responses
 
 router = APIRouter(tags=["dashboard"], responses=responses(401, 403))
@@ -81,6 +83,39 @@ def map_incidents(
         for r in rows[:MAP_LIMIT]
     ]
     return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > MAP_LIMIT}
+
+
+@router.get("/map/people", responses=responses(422))
+def map_people(
+    bbox: str = Query(..., max_length=100, description="minLon,minLat,maxLon,maxLat"),
+    at: datetime | None = Query(None, description="the moment (default now); people there within 12 hours of it"),
+    session: Session = Depends(get_session),
+    scope: OrgScope = Depends(org_scope),
+) -> dict:
+    """Where the signed-in organisation's people are around a moment, with why (hotel stay, office, flight),
+    for the map's people layer; only the organisation's own people, never another's."""
+    from shapely.geometry import box as shape_box
+
+    from vedette.people.exposure import Polygon, window_around
+    from vedette.people.service import exposure
+
+    w, s, e, n = _bbox(bbox) or (-180.0, -90.0, 180.0, 90.0)
+    moment = at or datetime.now(UTC)
+    found = exposure(session, scope, Polygon(shape_box(w, s, e, n), "the map"), window_around(moment, 12, 0),
+                     as_of=at)
+    features = []
+    for person in found["people"]:
+        where = next((r for r in person["reasons"] if r.get("lat") is not None), None)
+        if where is None:
+            continue
+        features.append({
+            "type": "Feature",
+            "id": person["person_id"],
+            "geometry": {"type": "Point", "coordinates": [round(where["lon"], 4), round(where["lat"], 4)]},
+            "properties": {"name": person["name"], "status": person["status"],
+                           "why": "; ".join(r["text"] for r in person["reasons"])},
+        })
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _watermark(session: Session) -> tuple[datetime | None, int]:

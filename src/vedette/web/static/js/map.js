@@ -90,6 +90,8 @@
       const markers = fc.features.map(function (f) { return marker(f, at, days); });
       clusters.clearLayers();
       clusters.addLayers(markers);
+      drawn = fc.features;
+      loadPeople();
       count.textContent = fc.features.length + (fc.truncated ? "+" : "");
       if (firstDraw) {
         firstDraw = false;
@@ -113,19 +115,103 @@
     } catch (err) { V.toast(err.message, "error"); }
     loadLevels();
   }
+  const levelsByCc = {};
   async function loadLevels() {
-    /* effective advisory levels (labelled by source) as a choropleth, when the risk picture offers them */
+    /* effective advisory levels as a choropleth of countries, labelled by source */
     try {
-      const levels = await V.api("GET", "/api/risk/levels/effective");
-      const byCc = {};
-      (levels.items || levels || []).forEach(function (l) { if (!l.region) byCc[l.country] = l; });
+      const rows = await V.api("GET", "/api/risk/world?as_of=" + isoDay(asOfDate()));
+      rows.forEach(function (r) { if (r.effective_level) levelsByCc[r.country] = r; });
       countries.eachLayer(function (layer) {
-        const l = byCc[layer.feature.properties.cc];
-        if (!l || !l.level) return;
-        layer.setStyle({ fillColor: LEVEL_COLOURS[l.level] || "#f4f1ea" });
-        layer.bindTooltip(layer.feature.properties.name + ": " + l.level + " (" + (l.source || "") + ")");
+        const cc = layer.feature.properties.cc;
+        const r = levelsByCc[cc];
+        if (!r) return;
+        const lv = r.effective_level;
+        layer.setStyle({ fillColor: LEVEL_COLOURS[lv.level] || "#f4f1ea" });
+        layer.bindTooltip(layer.feature.properties.name + ": " + el.dataset.i18nLevel + " " + lv.level +
+          " (" + lv.source + ")" + (r.score != null ? " · " + el.dataset.i18nScore + " " + r.score : ""));
       });
-    } catch (err) { /* no levels yet: the base map stays neutral */ }
+      loadRegions();
+    } catch (err) { /* no risk picture yet: the base map stays neutral */ }
+  }
+
+  /* admin-1 regions (and airports by status) of the countries in view, once zoomed in */
+  const regions = L.layerGroup().addTo(map);
+  const airports = L.layerGroup().addTo(map);
+  const regionsLoaded = {};
+  async function loadRegions() {
+    if (map.getZoom() < 5) return;
+    const view = map.getBounds();
+    for (const cc of Object.keys(levelsByCc)) {
+      if (regionsLoaded[cc]) continue;
+      const shape = countries.getLayers().find(function (l) { return l.feature.properties.cc === cc; });
+      if (!shape || !view.intersects(shape.getBounds())) continue;
+      regionsLoaded[cc] = true;
+      try {
+        const [shapes, picture] = await Promise.all([
+          V.api("GET", "/api/geo/admin1/" + cc + ".geojson"),
+          V.api("GET", "/api/risk/countries/" + cc + "/geojson?as_of=" + isoDay(asOfDate())),
+        ]);
+        const byArea = {};
+        picture.features.forEach(function (f) {
+          const p = f.properties;
+          if (p.kind === "admin1") byArea[p.area] = p;
+          if (p.kind === "airport") {
+            const c = f.geometry.coordinates;
+            const colour = { open: "#1d6b2f", partly_open: "#c98a12", closed: "#a3141d" }[p.status] || "#6a6a6a";
+            L.marker([c[1], c[0]], {
+              icon: L.divIcon({ className: "airport-icon", html: '<span style="background:' + colour + '">✈</span>', iconSize: [18, 18] }),
+              title: (p.label || p.key) + ": " + (p.status || "unknown"),
+              keyboard: false,
+            }).addTo(airports);
+          }
+        });
+        L.geoJSON(shapes, {
+          style: function (f) {
+            const p = byArea[f.properties.code];
+            const own = p && !p.inherited;
+            return { color: "#6b7785", weight: own ? 1.2 : 0.4, dashArray: own ? null : "2 3",
+                     fillColor: p && p.level ? LEVEL_COLOURS[p.level] : "#f4f1ea", fillOpacity: own ? 0.85 : 0.35 };
+          },
+          onEachFeature: function (f, layer) {
+            const p = byArea[f.properties.code];
+            layer.bindTooltip(f.properties.name + (p && p.level ? ": " + el.dataset.i18nLevel + " " + p.level +
+              " (" + p.level_source + (p.inherited ? ", " + el.dataset.i18nInherited : "") + ")" : ""));
+          },
+          interactive: true,
+        }).addTo(regions);
+        regions.eachLayer(function (l) { l.bringToBack(); });
+        countries.bringToBack();
+      } catch (err) { regionsLoaded[cc] = false; }
+    }
+  }
+
+  /* the organisation's people around the moment: blue, red when within 25 km of an incident drawn */
+  const people = L.layerGroup().addTo(map);
+  let drawn = [];
+  function near(lat, lon) {
+    return drawn.some(function (f) {
+      const c = f.geometry.coordinates;
+      return map.distance([lat, lon], [c[1], c[0]]) <= 25000;
+    });
+  }
+  async function loadPeople() {
+    const b = map.getBounds().pad(0.1);
+    const bbox = [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()), Math.min(180, b.getEast()), Math.min(90, b.getNorth())]
+      .map(function (x) { return x.toFixed(3); }).join(",");
+    try {
+      const fc = await V.api("GET", "/api/map/people?bbox=" + bbox + "&at=" + asOfDate().toISOString());
+      people.clearLayers();
+      fc.features.forEach(function (f) {
+        const c = f.geometry.coordinates;
+        const exposed = near(c[1], c[0]);
+        L.circleMarker([c[1], c[0]], {
+          radius: 5, color: "#fff", weight: 1.5, fillOpacity: 1,
+          fillColor: exposed ? "#a3141d" : "#1f5fbf", className: exposed ? "person exposed" : "person",
+        }).bindTooltip(f.properties.name + (exposed ? " · " + el.dataset.i18nExposed : "") + "<br>" +
+          f.properties.why.replace(/[<>&]/g, "")).addTo(people);
+      });
+      document.getElementById("people-count").textContent = fc.features.length;
+    } catch (err) { /* a role or organisation without people: no layer */ }
   }
 
   let timer = null;
@@ -145,6 +231,7 @@
   form.addEventListener("change", reload);
   form.addEventListener("submit", function (ev) { ev.preventDefault(); reload(); });
   map.on("moveend", reload);
+  map.on("zoomend moveend", function () { loadRegions(); });
   V.on("incident.new", reload);
   V.on("incident.changed", reload);
 
