@@ -4,13 +4,18 @@ Checks, for every operation: no server error, every status code is documented, t
 documented one and the body conforms to the response schema. A bounded number of examples per operation
 (``EXAMPLES``) keeps the run short; it runs on both stores like the rest of the suite.
 
-Authentication: every request carries ``api_headers`` (one fixture, the place to put a bearer token).
-Public routes and routes that cannot run here are listed in ``EXCLUDED`` with their reason.
+Authentication: every request carries ``api_headers`` (one fixture: the bearer token of an operator, as
+``client`` has). Public routes (tenancy.deps.PUBLIC_ROUTES) are fuzzed with the same headers; to leave an
+operation out (a public route, one that cannot run here), add it to ``EXCLUDED`` with the reason.
+URLs in bodies are replaced by a refused local one: no case reaches the network.
+
+``pytest -s tests/web/test_schemathesis.py`` prints the operations and cases run.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -23,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-EXAMPLES = 25  # per operation and generation mode
+EXAMPLES = 10  # fuzzed cases per operation, besides the coverage phase's boundary cases
 
 # (method, path regex, why): operations left out of the fuzzing run.
 EXCLUDED: list[tuple[str, str, str]] = [
@@ -49,14 +54,19 @@ def api_headers(accounts) -> dict[str, str]:  # noqa: ANN001 - conftest.Accounts
 
 
 def _schema() -> schemathesis.BaseSchema:
-    """The OpenAPI of the app, read at import (no request, no store); requests go to ``APP`` in-process."""
+    """The OpenAPI of the app, read at import (no request, no store); cases are sent to the app in-process."""
     from vedette.web.app import create_app
 
     app = create_app()
     # 502 (a fetch failed) and 503 (the job broker is down) are documented answers about other servers,
     # not server errors; status_code_conformance still requires each operation to document them.
+    # The coverage phase (boundary values, wrong types, missing fields: most of the cases) stays; requests
+    # with methods an operation does not have are left out to keep the run short.
     config = schemathesis.Config.from_dict(
-        {"checks": {"not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "502", "503"]}}}
+        {
+            "checks": {"not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", "502", "503"]}},
+            "phases": {"coverage": {"unexpected-methods": []}},
+        }
     )
     schema = schemathesis.openapi.from_dict(app.openapi(), config=config)
     schema.app = app  # the ASGI transport: each case is an in-process call, settings read per request
@@ -73,6 +83,16 @@ def map_case(_context, case):  # noqa: ANN001, ANN201 - schemathesis hook signat
     if isinstance(case.body, dict) and isinstance(case.body.get("url"), str):
         case.body = {**case.body, "url": NO_NETWORK_URL}
     return case
+
+
+CASES: Counter[str] = Counter()  # cases run, by operation
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report() -> Iterator[None]:
+    yield
+    if CASES:
+        print(f"\nschemathesis: {len(CASES)} operations, {sum(CASES.values())} cases")
 
 
 @pytest.fixture
@@ -93,6 +113,7 @@ def contract_store(clean_db: str) -> Iterator[str]:
     suppress_health_check=list(HealthCheck),
 )
 def test_api_contract(case: schemathesis.Case, contract_store: str, api_headers: dict[str, str]) -> None:
+    CASES[case.operation.label] += 1
     case.call_and_validate(headers=api_headers, checks=CHECKS)
 
 

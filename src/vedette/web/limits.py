@@ -24,8 +24,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # The largest id, offset or count the API takes: the largest value of an INTEGER primary key in
 # PostgreSQL (SQLite takes up to 2^63 - 1), exact in every JSON reader.
 MAX_ID = 2**31 - 1
-# Paths whose bodies are documents (multipart uploads or JSON text) and may be as large as a document.
-UPLOAD_PATHS = frozenset({"/api/documents"})
+# Paths whose bodies are files (multipart uploads, or a document's text as JSON) and may be as large as a
+# document; every other path takes max_json_bytes. A new upload route is added here.
+UPLOAD_PATHS = frozenset({"/api/documents", "/api/people/import"})
 
 
 def _utc(value: datetime) -> datetime:
