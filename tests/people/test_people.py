@@ -193,3 +193,26 @@ def test_another_organisations_records_are_not_found(session, make_scope) -> Non
         with pytest.raises(NotFound):
             call()
     assert svc.exposure(session, b, Country("ML"), window_around(_t("2012-03-22T00:00")))["count"] == 0
+
+
+def test_the_e164_fast_path_agrees_with_the_full_parse() -> None:
+    import random
+
+    import phonenumbers
+
+    from vedette.people.schemas import e164
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        raw = f"+{rng.choice([1, 33, 44, 223, 39, 49, 7, 86, 254, 221, 971, 380, 55, 61])}{rng.randint(10**6, 10**11)}"
+        try:
+            num = phonenumbers.parse(raw)
+            full = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164) if phonenumbers.is_valid_number(
+                num) else None
+        except phonenumbers.NumberParseException:
+            full = None
+        try:
+            ours = e164(raw)
+        except ValueError:
+            ours = None
+        assert ours == full, raw
