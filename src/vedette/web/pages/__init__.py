@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vedette.web.pages import auth, dashboard
+from vedette.web.pages import auth, dashboard, intel
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(dashboard.router)
+router.include_router(intel.router)
