@@ -57,6 +57,9 @@ def create_app() -> FastAPI:
     from vedette.web import docs
 
     docs.install(app)
+    from vedette.web import security
+
+    security.install(app)  # security headers on every answer, errors included (web/security.py)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(BodySizeLimit)  # 413 for request bodies over their limit, before they are read whole
 
