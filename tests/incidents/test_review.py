@@ -448,3 +448,18 @@ def test_cli_review_commands(session, settings_env) -> None:
     assert run(app, ["incidents", "confirm", "999999"]).exit_code == 1
     actors = session.scalars(select(AuditEvent.actor).where(AuditEvent.target_type == "incident")).all()
     assert actors and set(actors) == {"cli"}
+
+
+def test_places_by_hand_come_from_the_gazetteer(session) -> None:
+    inc = review.add_manual(session, OP, {"date": "2023-03-09", "category": "civil_unrest", "place": "Nairobi",
+                                          "country": "KE"}, source_note="our office")
+    assert inc.place_ref and inc.place_ref.startswith("gn:") and inc.country == "KE"
+    assert inc.admin1 and abs(inc.lat - (-1.28)) < 0.1 and abs(inc.lon - 36.82) < 0.1
+    with pytest.raises(BadInput):
+        review.add_manual(session, OP, {"date": "2023-03-09", "category": "crime", "place": "Qxzqxzville"},
+                          source_note="a rumour")
+    _, other = one(session)
+    review.edit(session, other.id, OP, {"place_id": inc.place_ref}, version=other.version)
+    assert (other.place, other.admin1, other.lat) == ("Nairobi", inc.admin1, inc.lat)
+    with pytest.raises(BadInput):
+        review.edit(session, other.id, OP, {"place_id": "gn:0"}, version=other.version)

@@ -408,6 +408,8 @@ def edit(
         raise BadInput("a field is either set or cleared", item=both[0])
     if not values and not clear:
         raise BadInput("nothing to change: give fields to set or to clear", item="fields")
+    if values.get("place_id"):  # a gazetteer entry chosen: its name, region, country and point come with it
+        values = _from_gazetteer(values)
     inc = _take(session, incident_id, version)
     current = rrepo.active_edits(session, [inc.id]).get(inc.id, {})
     if "date_end" in values or "date" in values:
@@ -475,36 +477,44 @@ def add_manual(session: Session, actor: Actor, fields: Mapping[str, Any], *, sou
 
 
 def _placed(values: dict[str, Any]) -> dict[str, Any]:
-    """Fill admin1, country, coordinates (and the place name) from the gazetteer where not given."""
+    """Fill admin1, country, coordinates (and the place id) from the gazetteer where not given: from the
+    ``place_id``, else by resolving the ``place`` name (in the ``country`` when given)."""
     if values.get("lat") is not None and values.get("lon") is not None:
         return values
-    if not values.get("place_id") and not values.get("place"):
+    if values.get("place_id"):
+        return _from_gazetteer(values)
+    if not values.get("place"):
         return values
     from vedette.gazetteer import get_gazetteer
+    from vedette.gazetteer.resolver import ResolveContext
 
-    gaz = get_gazetteer()
-    match = None
-    if values.get("place_id"):
-        match = gaz.get(values["place_id"])
-        if match is None:
-            raise BadInput(f"no place {values['place_id']} in the gazetteer", item="place_id")
-    else:
-        from vedette.gazetteer.resolver import ResolveContext
-
-        country = values.get("country")
-        match = gaz.resolve(values["place"], ResolveContext(countries={country: 1.0} if country else {}))
-        if match is None or (country and match.country != country):
-            if not country:
-                raise BadInput(
-                    f"the gazetteer does not know {values['place']!r}: give its country (and coordinates)",
-                    item="place",
-                )
-            return values
-    out = dict(values)
-    out["place"] = out.get("place") or match.name
-    out["place_id"] = match.id
+    country = values.get("country")
+    match = get_gazetteer().resolve(values["place"], ResolveContext(countries={country: 1.0} if country else {}))
+    if match is None or (country and match.country != country):
+        if not country:
+            raise BadInput(
+                f"the gazetteer does not know {values['place']!r}: give its country (and coordinates)", item="place"
+            )
+        return values  # placed at the country's level, with the name as given
+    out = {**values, "place_id": match.id}
     for key in ("admin1", "country", "lat", "lon"):
         if out.get(key) is None:
+            out[key] = getattr(match, key)
+    return out
+
+
+def _from_gazetteer(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with what its ``place_id`` names in the gazetteer (the fields given win)."""
+    from vedette.gazetteer import get_gazetteer
+
+    match = get_gazetteer().get(values["place_id"])
+    if match is None:
+        raise BadInput(f"no place {values['place_id']} in the gazetteer", item="place_id")
+    out = dict(values)
+    if "place" not in out:
+        out["place"] = match.name
+    for key in ("admin1", "country", "lat", "lon"):
+        if key not in out:
             out[key] = getattr(match, key)
     return out
 
