@@ -190,7 +190,7 @@ def add_many(session: Session, scope: OrgScope, model: type, rows: list[dict]) -
     for r in rows:
         r["organisation_id"] = scope.org_id
     for i in range(0, len(rows), 5000):
-        session.execute(insert(model), rows[i : i + 5000])
+        session.execute(insert(model).execution_options(render_nulls=True), rows[i : i + 5000])
 
 
 def delete_obj(session: Session, scope: OrgScope, obj: object) -> None:
@@ -230,7 +230,7 @@ def replace_whereabouts(session: Session, scope: OrgScope, source: str, source_i
             if r["organisation_id"] != scope.org_id:
                 raise NotFound("record outside the organisation")
         for i in range(0, len(rows), 5000):
-            session.execute(insert(Whereabouts), rows[i : i + 5000])
+            session.execute(insert(Whereabouts).execution_options(render_nulls=True), rows[i : i + 5000])
 
 
 def close_positions(session: Session, scope: OrgScope, person_id: int, at: datetime) -> None:
