@@ -32,6 +32,15 @@ def register(app: typer.Typer) -> None:
                 f"[bold]Incident {inc.id}[/bold]: {inc.category} {inc.date} {inc.place or ''} "
                 f"({inc.country or '?'}) — {'locked' if inc.locked else 'auto-merged'}"
             )
+            from vedette.incidents import review
+
+            conf = review.confidences(s, [inc])[inc.id]
+            out.print(
+                f"status {inc.status}" + (f" ({inc.status_reason})" if inc.status_reason else "")
+                + f", version {inc.version}, confidence {conf.level} {conf.score:.2f}"
+                + (f", source note: {inc.source_note}" if inc.source_note else "")
+                + "  [dim](vedette incidents review ID: edits, confidence explained, moves)[/dim]"
+            )
             for r in repo.reports_for(s, [inc.id]):
                 doc = s.scalar(select(Document).where(Document.id == r.document_id))
                 table = Table("field", "value", "span text", "rule", title=f"report {r.id} from {doc.name}")
