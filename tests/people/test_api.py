@@ -156,3 +156,16 @@ def test_viewers_read_but_do_not_write(accounts) -> None:
         assert v.get("/api/people").json()["total"] == 1
         assert v.post("/api/people", json={"name": "Z"}).status_code == 403
         assert v.get("/api/people/export.csv").status_code == 403
+
+
+def test_the_organisation_radius_is_the_default(accounts, clean_db) -> None:
+    inc = _incident(clean_db)
+    with accounts.client("org-a", "manager") as c:
+        _seed(c)
+        assert c.get("/api/people-settings").json()["radius_km"] == 25.0
+        assert c.get(f"/api/incidents/{inc}/exposure").json()["count"] == 1
+        r = c.put("/api/people-settings", json={"radius_km": 2, "bound_days": 0})
+        assert r.status_code == 200 and r.json()["radius_km"] == 2
+        body = c.get(f"/api/incidents/{inc}/exposure").json()
+        assert body["count"] == 0 and body["area"].startswith("within 2 km")
+        assert c.put("/api/people-settings", json={"radius_km": -1}).status_code == 422
