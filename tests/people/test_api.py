@@ -169,3 +169,16 @@ def test_the_organisation_radius_is_the_default(accounts, clean_db) -> None:
         body = c.get(f"/api/incidents/{inc}/exposure").json()
         assert body["count"] == 0 and body["area"].startswith("within 2 km")
         assert c.put("/api/people-settings", json={"radius_km": -1}).status_code == 422
+
+
+def test_icalendar_upload(accounts) -> None:
+    ics = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:u1\r\nSUMMARY:Hotel\r\n"
+           b"LOCATION:Markala\r\nDTSTART:20120324T120000Z\r\nDTEND:20120326T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    with accounts.client("org-a", "manager") as c:
+        c.post("/api/people", json=PERSON)
+        r = c.post("/api/people/import", files={"file": ("trip.ics", ics)})
+        assert r.status_code == 422 and "person_external_id" in r.text
+        r = c.post("/api/people/import", data={"person_external_id": "e1"}, files={"file": ("trip.ics", ics)})
+        assert r.status_code == 200 and r.json()["created"] == 1, r.text
+        trips = c.get("/api/trips").json()
+        assert trips[0]["segments"][0]["region"] == "ML-4" and trips[0]["segments"][0]["kind"] == "hotel"
