@@ -356,3 +356,19 @@ def test_fetch_errors_keep_naming_the_url(settings_env: object, site: Site) -> N
     assert caught.value.item == closed and "refused" in caught.value.message
     with pytest.raises(FetchFailed, match="HTTP 404"):
         fetch(f"{site.base}/missing")
+
+
+def test_the_feeds_api_refuses_entries_linking_to_forbidden_addresses(client, site: Site) -> None:
+    site.pages["/good"] = (PAGE, "text/html")
+    items = "".join(
+        f"<item><title>e{i}</title><link>{link}</link></item>"
+        for i, link in enumerate([f"{site.base}/good", "http://[::ffff:169.254.169.254]/latest/"])
+    )
+    rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+    site.pages["/rss"] = (rss.encode(), "application/rss+xml")
+    answer = client.post("/api/feeds", json={"url": f"{site.base}/rss", "interval_s": 3600})
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert len(body["added"]) == 1
+    assert [r["item"] for r in body["rejected"]] == ["http://[::ffff:169.254.169.254]/latest/"]
+    assert "link-local" in body["rejected"][0]["reason"] and "refused" in body["rejected"][0]["reason"]

@@ -166,9 +166,15 @@ def _feed_out(source: Source) -> FeedOut:
 @router.post(
     "/feeds", response_model=IngestReportOut, status_code=201, responses=responses(400, 413, 422, 502)
 )
-def post_feed(body: FeedIn, session: Session = Depends(get_session)) -> IngestReportOut:
+async def post_feed(body: FeedIn, session: Session = Depends(get_session)) -> IngestReportOut:
     """Subscribe to an RSS/Atom feed (polled every ``interval_s``) and, unless ``poll_now`` is false,
     poll it at once; returns what that poll took in."""
+    from vedette.intake.fetch import run_off_request_threads
+
+    return await run_off_request_threads(_post_feed, body, session)  # slow feeds hold no request thread
+
+
+def _post_feed(body: FeedIn, session: Session) -> IngestReportOut:
     from vedette.intake.service import add_feed, poll_feed
 
     feed = add_feed(session, body.url, body.interval_s)

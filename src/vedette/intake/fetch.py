@@ -26,9 +26,9 @@ import ssl
 import threading
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpcore
 import httpx
@@ -40,6 +40,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 REDIRECTS = (301, 302, 303, 307, 308)
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+T = TypeVar("T")
 
 
 @dataclass
@@ -329,6 +330,11 @@ _limiters_lock = threading.Lock()
 async def fetch_async(url: str, **kwargs: Any) -> Fetched:
     """``fetch`` on worker threads of its own, at most ``fetch_concurrency`` at once: a slow site holds
     one of those, never one of the threads that answer other requests (anyio's shared pool)."""
+    return await run_off_request_threads(functools.partial(fetch, url, **kwargs))
+
+
+async def run_off_request_threads(fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(*args)`` (blocking work that fetches: a URL, a feed poll) on the fetch threads."""
     import asyncio
 
     import anyio
@@ -339,4 +345,4 @@ async def fetch_async(url: str, **kwargs: Any) -> Fetched:
         limiter = _limiters.get(loop)
         if limiter is None:
             limiter = _limiters[loop] = anyio.CapacityLimiter(get_settings().fetch_concurrency)
-    return await anyio.to_thread.run_sync(functools.partial(fetch, url, **kwargs), limiter=limiter)
+    return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
