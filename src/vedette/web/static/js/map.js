@@ -22,7 +22,10 @@
   const countries = L.geoJSON(null, {
     style: function () { return { color: "#8795a5", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: 1 }; },
   }).addTo(map);
-  const clusters = L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 45, showCoverageOnHover: false });
+  /* ?baseline=1: every incident, one marker each, no clustering or viewport filter (what bench/dashboard.py
+     measures the page against) */
+  const BASELINE = new URLSearchParams(window.location.search).get("baseline") === "1";
+  const clusters = BASELINE ? L.layerGroup() : L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 45, showCoverageOnHover: false });
   map.addLayer(clusters);
   let firstDraw = true;
   let pending = null;
@@ -46,6 +49,7 @@
     selected("status").forEach(function (s) { p.append("status", s); });
     const cc = form.country.value.trim();
     if (/^[A-Za-z]{2}$/.test(cc)) p.set("country", cc.toUpperCase());
+    if (BASELINE) return p;
     const b = map.getBounds().pad(0.25);
     const w = Math.max(-180, b.getWest()), e = Math.min(180, b.getEast());
     p.set("bbox", [w, Math.max(-90, b.getSouth()), e, Math.min(90, b.getNorth())].map(function (x) { return x.toFixed(3); }).join(","));
@@ -69,14 +73,16 @@
     const parts = [props.date || "", props.place || "", props.category.replace(/_/g, " ")];
     if (props.killed) parts.push(props.killed + " " + el.dataset.i18nKilled);
     if (props.injured) parts.push(props.injured + " " + el.dataset.i18nInjured);
-    const link = document.createElement("div");
-    link.innerHTML = '<strong></strong><br><span></span><br><a></a>';
-    link.querySelector("strong").textContent = (props.place || "") + (props.country ? " (" + props.country + ")" : "");
-    link.querySelector("span").textContent = parts.join(" · ");
-    const a = link.querySelector("a");
-    a.href = "/incidents/" + f.id;
-    a.textContent = el.dataset.i18nOpen;
-    m.bindPopup(link);
+    m.bindPopup(function () {  /* built when opened, not for each of thousands of markers up front */
+      const link = document.createElement("div");
+      link.innerHTML = "<strong></strong><br><span></span><br><a></a>";
+      link.querySelector("strong").textContent = (props.place || "") + (props.country ? " (" + props.country + ")" : "");
+      link.querySelector("span").textContent = parts.join(" · ");
+      const a = link.querySelector("a");
+      a.href = "/incidents/" + f.id;
+      a.textContent = el.dataset.i18nOpen;
+      return link;
+    });
     m.bindTooltip(parts.slice(0, 2).join(" "));
     return m;
   }
@@ -89,7 +95,8 @@
       const fc = await V.api("GET", "/api/map/incidents?" + p.toString());
       const markers = fc.features.map(function (f) { return marker(f, at, days); });
       clusters.clearLayers();
-      clusters.addLayers(markers);
+      if (BASELINE) markers.forEach(function (m) { clusters.addLayer(m); });
+      else clusters.addLayers(markers);
       drawn = fc.features;
       loadPeople();
       count.textContent = fc.features.length + (fc.truncated ? "+" : "");
