@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     )
     risk_top_incidents: int = Field(5, ge=1, description="Incidents that explain each score.")
     escalation_alarms_per_year: float = Field(
-        0.2, gt=0, description="Escalation: false alarms allowed per region-year by the tail test (risk/escalation.py)."
+        0.35, gt=0, description="Escalation: false-alarm budget per region-year (risk/escalation.py)."
     )
     escalation_clear_alpha: float = Field(
         0.05, gt=0, lt=1, description="Escalation: cleared when the last 7 days are no longer this improbable."

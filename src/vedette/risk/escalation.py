@@ -35,13 +35,13 @@ import numpy as np
 METHOD = "risk.escalation.nb.v1"
 WINDOWS = (3, 7)
 PRIOR_INCIDENTS = 1.0
-PRIOR_DAYS = 30.0
+PRIOR_DAYS = 7.0
 MIN_HISTORY_DAYS = 28
 
 
 @dataclass(frozen=True)
 class Params:
-    alarms_per_year: float = 0.2
+    alarms_per_year: float = 0.35
     clear_alpha: float = 0.05
     baseline_days: int = 365
     windows: tuple[int, ...] = WINDOWS

@@ -106,8 +106,8 @@ def _append(session: Session, row: AdvisoryLevel, occurred_on: str | None) -> Ad
     """Append ``row`` as the source's new state for its area unless it says what the current one says;
     a change of level raises ``advisory.changed``."""
     prev = repo.latest_level(session, row.country, row.area, row.source)
-    if prev is not None and (prev.level, list(prev.indicators or []), prev.text, prev.needs_review) == (
-        row.level, list(row.indicators or []), row.text, row.needs_review
+    if prev is not None and (prev.level, list(prev.indicators or []), prev.text, bool(prev.needs_review)) == (
+        row.level, list(row.indicators or []), row.text, bool(row.needs_review)
     ):
         return None
     row.previous_level = prev.level if prev is not None else None

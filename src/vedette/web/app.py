@@ -20,6 +20,7 @@ from vedette.intake.api import router as intake_router
 from vedette.jobs.api import router as jobs_router
 from vedette.people.api import router as people_router
 from vedette.risk.api import router as risk_router
+from vedette.risk.levels_api import router as risk_levels_router
 from vedette.web.dashboard_api import router as dashboard_router
 from vedette.web.limits import BodySizeLimit
 from vedette.web.pages import router as pages_router
@@ -76,5 +77,6 @@ def create_app() -> FastAPI:
     for router in routers:
         app.include_router(router, prefix="/api")
     app.include_router(review_router, prefix="/api")  # incident review: its routes sign in (tenancy.deps)
+    app.include_router(risk_levels_router, prefix="/api")  # the risk picture: its routes sign in
     app.include_router(pages_router)
     return app
