@@ -336,6 +336,12 @@ def test_queue_orders_by_severity_then_confidence_and_lists_silent_documents(ses
     assert [d["name"] for d in q["documents_without_incidents"]] == [silent.name]
     assert q["documents_without_incidents_total"] == 1
     assert review.queue(session, country="TZ")["incidents"] == []
+    # an operator's severity ranks it; an operator's date makes the date sure
+    before = q["incidents"][3]["confidence"]["score"]
+    review.edit(session, weak.id, OP, {"severity": 5, "date": "2021-05-09"}, version=weak.version)
+    first = review.queue(session)["incidents"][0]
+    assert (first["id"], first["severity"], first["severity_explained"]) == (weak.id, 5, ["set by an operator"])
+    assert first["confidence"]["score"] > before
 
 
 # --- API --------------------------------------------------------------------------------------------------

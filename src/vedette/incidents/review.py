@@ -657,29 +657,58 @@ def _refresh(session: Session, ids: set[int]) -> None:
 # --- reading ---------------------------------------------------------------------------------------------
 
 
-def confidences(session: Session, incidents: list[Incident]) -> dict[int, Any]:
-    """incident id -> ``risk.confidence.Confidence`` (derived from its reports, edits and source)."""
+@dataclass(frozen=True)
+class Said:
+    """What one report said: its extracted record (with per-field provenance) and evidence."""
+
+    document_id: int
+    record: Mapping
+    provenance: Mapping
+    evidence: str
+
+
+def _said(reports: Iterable[Report]) -> dict[int, list[Said]]:
+    out: dict[int, list[Said]] = {}
+    for r in reports:
+        out.setdefault(r.incident_id, []).append(Said(r.document_id, r.record or {}, r.provenance or {}, r.evidence))
+    return out
+
+
+def confidences(
+    session: Session,
+    incidents: list[Any],
+    *,
+    reports: dict[int, list[Said]] | None = None,
+    edits: dict[int, dict[str, IncidentEdit]] | None = None,
+) -> dict[int, Any]:
+    """incident id -> ``risk.confidence.Confidence`` (derived from its reports, edits and source).
+    ``incidents``: Incident rows (or rows with the same attribute names); ``reports`` and ``edits``:
+    already loaded, by incident id."""
     from vedette.risk.confidence import score
 
     ids = [i.id for i in incidents]
-    by_incident: dict[int, list[Report]] = {}
-    for r in repo.reports_for(session, ids):
-        by_incident.setdefault(r.incident_id, []).append(r)
-    edits = rrepo.active_edits(session, ids)
+    by_incident = reports if reports is not None else _said(repo.reports_for(session, ids))
+    edits = edits if edits is not None else rrepo.active_edits(session, ids)
     out = {}
     for inc in incidents:
-        reports = by_incident.get(inc.id, [])
+        said = by_incident.get(inc.id, [])
         out[inc.id] = score(
-            incident_fields(inc),
-            [(r.record or {}, r.provenance or {}) for r in reports],
-            documents=len({r.document_id for r in reports}),
+            getattr(inc, "_mapping", None) or incident_fields(inc),  # a plain row maps its columns already
+            [(r.record, r.provenance) for r in said],
+            documents=len({r.document_id for r in said}),
             edited=edits.get(inc.id, {}).keys(),
             manual=inc.source == "manual",
         )
     return out
 
 
-def severities(session: Session, incidents: list[Incident]) -> dict[int, tuple[int, list[str]]]:
+def severities(
+    session: Session,
+    incidents: list[Any],
+    *,
+    reports: dict[int, list[Said]] | None = None,
+    edits: dict[int, dict[str, IncidentEdit]] | None = None,
+) -> dict[int, tuple[int, list[str]]]:
     """incident id -> (severity 1-5, why): an operator's value where set, else ``risk.severity`` from the
     stored incident and its evidence (the extractor's value while that scorer is not installed)."""
     try:
@@ -687,17 +716,15 @@ def severities(session: Session, incidents: list[Incident]) -> dict[int, tuple[i
     except ImportError:  # pragma: no cover - the risk picture's severity table not installed
         of_incident = None
     ids = [i.id for i in incidents]
-    edits = rrepo.active_edits(session, ids)
-    evidence: dict[int, list[str]] = {}
-    if of_incident is not None:
-        for r in repo.reports_for(session, ids):
-            evidence.setdefault(r.incident_id, []).append(r.evidence)
+    edits = edits if edits is not None else rrepo.active_edits(session, ids)
+    if reports is None:
+        reports = _said(repo.reports_for(session, ids)) if of_incident is not None else {}
     out = {}
     for inc in incidents:
         if "severity" in edits.get(inc.id, {}) or of_incident is None:
             out[inc.id] = (inc.severity or 0, ["set by an operator" if inc.severity is not None else "none"])
         else:
-            sev = of_incident(inc, evidence.get(inc.id, []))
+            sev = of_incident(inc, [r.evidence for r in reports.get(inc.id, [])])
             out[inc.id] = (sev.value, list(sev.steps))
     return out
 
@@ -772,15 +799,24 @@ def queue(
 ) -> dict[str, Any]:
     """New incidents, most severe then most confident first (then newest), and the extracted documents
     that gave no incident at all."""
-    incidents = list(rrepo.new_incidents(session, country))
-    conf = confidences(session, incidents)
-    sev = severities(session, incidents)
-    counts = repo.report_counts(session, [i.id for i in incidents])
-    incidents.sort(key=lambda i: (-sev[i.id][0], -conf[i.id].score, _desc(i.date), i.id))
-    page = incidents[offset : offset + limit]
+    # ranked from plain rows (one query each for incidents, reports and edits); the page read as incidents
+    rows = rrepo.new_incident_rows(session, country)
+    reports: dict[int, list[Said]] = {}
+    for inc_id, doc_id, rec in rrepo.new_incident_report_rows(session, country):
+        rec = rec or {}
+        said = Said(doc_id, rec, rec.get("provenance") or {}, rec.get("evidence") or "")
+        reports.setdefault(inc_id, []).append(said)
+    edits = rrepo.new_incidents_edits(session, country)
+    conf = confidences(session, rows, reports=reports, edits=edits)
+    sev = severities(session, rows, reports=reports, edits=edits)
+    rows.sort(key=lambda i: (-sev[i.id][0], -conf[i.id].score, _desc(i.date), i.id))
+    page_ids = [r.id for r in rows[offset : offset + limit]]
+    loaded = {i.id: i for i in rrepo.incidents_by_id(session, page_ids)}
+    page = [loaded[i] for i in page_ids]
+    counts = {i: len(rs) for i, rs in reports.items()}
     total_docs, docs = rrepo.documents_without_incidents(session, limit=documents_limit)
     return {
-        "total": len(incidents),
+        "total": len(rows),
         "incidents": [
             {**summary(i), "severity": sev[i.id][0], "severity_explained": sev[i.id][1],
              "report_count": counts.get(i.id, 0),

@@ -54,10 +54,53 @@ def edits_of(session: Session, incident_ids: Sequence[int]) -> Sequence[Incident
 
 def active_edits(session: Session, incident_ids: Sequence[int]) -> dict[int, dict[str, IncidentEdit]]:
     """incident id -> field -> the edit in force (the newest row per field, unless it clears)."""
+    return _in_force(edits_of(session, incident_ids))
+
+
+def _in_force(edits: Sequence[IncidentEdit]) -> dict[int, dict[str, IncidentEdit]]:
     latest: dict[int, dict[str, IncidentEdit]] = {}
-    for e in edits_of(session, incident_ids):
+    for e in edits:  # oldest first: the newest row per field stays
         latest.setdefault(e.incident_id, {})[e.field] = e
     return {i: {f: e for f, e in fields.items() if not e.cleared} for i, fields in latest.items()}
+
+
+def _new(query: Select, column, country: str | None) -> Select:  # noqa: ANN001 - an incident id column
+    query = query.join(Incident, Incident.id == column).where(Incident.status == "new")
+    return query.where(Incident.country == country.upper()) if country else query
+
+
+RANK_COLUMNS = (
+    Incident.id, Incident.date, Incident.date_end, Incident.ongoing, Incident.time, Incident.place,
+    Incident.place_ref, Incident.admin1, Incident.country, Incident.lat, Incident.lon, Incident.category,
+    Incident.killed, Incident.injured, Incident.hostages_or_kidnapped, Incident.actors, Incident.severity,
+    Incident.summary, Incident.source,
+)
+
+
+def new_incident_rows(session: Session, country: str | None = None) -> list:
+    """The new incidents (of ``country``) as plain rows (attribute names as on ``Incident``)."""
+    q = select(*RANK_COLUMNS).where(Incident.status == "new")
+    if country:
+        q = q.where(Incident.country == country.upper())
+    return list(session.execute(q).all())
+
+
+def new_incident_report_rows(session: Session, country: str | None = None) -> list:
+    """(incident id, document id, record) of every report of the new incidents (of ``country``)."""
+    q = _new(select(Report.incident_id, Report.document_id, Report.record), Report.incident_id, country)
+    return list(session.execute(q.order_by(Report.id)).all())
+
+
+def incidents_by_id(session: Session, ids: Sequence[int]) -> Sequence[Incident]:
+    if not ids:
+        return []
+    return session.scalars(select(Incident).where(Incident.id.in_(list(ids)))).all()
+
+
+def new_incidents_edits(session: Session, country: str | None = None) -> dict[int, dict[str, IncidentEdit]]:
+    """``active_edits`` of the new incidents (of ``country``)."""
+    q = _new(select(IncidentEdit), IncidentEdit.incident_id, country).order_by(IncidentEdit.id)
+    return _in_force(session.scalars(q).all())
 
 
 def edited_incident_ids(session: Session, incident_ids: Sequence[int]) -> set[int]:
@@ -70,13 +113,6 @@ def moves_of(session: Session, incident_id: int) -> Sequence[IncidentMove]:
         .where((IncidentMove.from_id == incident_id) | (IncidentMove.to_id == incident_id))
         .order_by(IncidentMove.id)
     ).all()
-
-
-def new_incidents(session: Session, country: str | None = None) -> Sequence[Incident]:
-    q = select(Incident).where(Incident.status == "new")
-    if country:
-        q = q.where(Incident.country == country.upper())
-    return session.scalars(q.order_by(Incident.id)).all()
 
 
 def documents_without_incidents(
