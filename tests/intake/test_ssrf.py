@@ -372,3 +372,23 @@ def test_the_feeds_api_refuses_entries_linking_to_forbidden_addresses(client, si
     assert len(body["added"]) == 1
     assert [r["item"] for r in body["rejected"]] == ["http://[::ffff:169.254.169.254]/latest/"]
     assert "link-local" in body["rejected"][0]["reason"] and "refused" in body["rejected"][0]["reason"]
+
+
+def test_a_slow_name_lookup_is_cut_at_the_deadline(settings_env: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    real = socket.getaddrinfo
+
+    def slow(host: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - a resolver that does not answer
+        if host == "slow.test":
+            release.wait(60)
+            host = "127.0.0.1"
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    _setting(monkeypatch, fetch_deadline_s="1", fetch_timeout_s="10")
+    try:
+        outcome = _run_bounded(lambda: fetch("http://slow.test:9/x"))
+    finally:
+        release.set()
+    assert isinstance(outcome, FetchFailed), outcome
+    assert "the fetch deadline of 1 s passed" in outcome.message

@@ -18,6 +18,7 @@ allowed), a refused redirect or anything the remote end does wrong is ``FetchFai
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import ipaddress
 import re
@@ -123,14 +124,15 @@ class Policy:
         candidates = [ip] + [x for x in (_embedded_ipv4(ip),) if x is not None]
         return any(c.version == n.version and c in n for c in candidates for n in self.networks)
 
-    def pick(self, host: str, port: int) -> str:
-        """Resolve ``host`` once; the first address that may be reached, or ``Refused`` saying why not."""
+    def pick(self, host: str, port: int, timeout: float | None = None) -> str:
+        """Resolve ``host`` once (within ``timeout``); the first address that may be reached, or ``Refused``
+        saying why not."""
         name = host.strip("[]").rstrip(".").lower()
         try:
             addresses: list[IPAddress] = [ipaddress.ip_address(name)]
             literal = True
         except ValueError:
-            addresses, literal = _resolve(name, port), False
+            addresses, literal = _resolve(name, port, timeout), False
         if name in self.hosts:
             return str(addresses[0])
         reasons = []
@@ -143,9 +145,17 @@ class Policy:
         raise Refused(f"{shown} (the fetch_allow setting can allow named hosts or networks)")
 
 
-def _resolve(name: str, port: int) -> list[IPAddress]:
+_resolver = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="vedette-resolve")
+
+
+def _resolve(name: str, port: int, timeout: float | None = None) -> list[IPAddress]:
+    """The addresses of ``name``; the system resolver cannot be interrupted, so it is waited for at most
+    ``timeout`` seconds (its thread finishes on its own)."""
+    lookup = _resolver.submit(socket.getaddrinfo, name, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+        infos = lookup.result(timeout)
+    except concurrent.futures.TimeoutError as exc:
+        raise httpcore.ConnectTimeout(f"resolving {name!r} took too long") from exc
     except (socket.gaierror, UnicodeError) as exc:
         raise httpcore.ConnectError(f"cannot resolve host {name!r} ({exc})") from exc
     seen: dict[IPAddress, None] = {}
@@ -185,7 +195,7 @@ class _Guard(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        address = self.policy.pick(host, port)
+        address = self.policy.pick(host, port, self.left(timeout))
         stream = self._inner.connect_tcp(
             address, port, timeout=self.left(timeout), local_address=local_address, socket_options=socket_options
         )
