@@ -91,3 +91,17 @@ def test_french_interface(client: TestClient, session: Session) -> None:
     assert "Fil et revue" in feed.text and "conflit armé" in feed.text
     client.cookies.set("lang", "en")
     assert "Feed and review" in client.get("/feed").text
+
+
+def test_people_page_shows_only_the_organisation_s_people(accounts) -> None:
+    for org, name in (("org-a", "Alice Armitage"), ("org-b", "Bruno Bellamy")):
+        with accounts.client(org, "manager") as c:
+            r = c.post("/api/people", json={"name": name, "emails": [f"{org}@example.org"], "tags": ["field team"]})
+            assert r.status_code == 201, r.text
+    with accounts.client("org-a", "viewer") as viewer:
+        page = viewer.get("/people")
+        assert page.status_code == 200
+        assert "Alice Armitage" in page.text and "Bruno Bellamy" not in page.text
+        assert 'id="import-form"' not in page.text  # a viewer imports nothing
+    with accounts.client("org-a", "manager") as manager:
+        assert 'id="import-form"' in manager.get("/people").text

@@ -22,6 +22,16 @@ TEMPLATES.env.globals["version"] = __version__
 WRITE_ROLES = ("admin", "manager", "analyst", "operator")
 
 
+DEMO_AS_OF = "2012-03-22T12:00"  # the demo crisis: the morning the coup began
+
+
+def default_moment() -> str | None:
+    """The "as of" moment pages open on: the demo's in demo mode (``VEDETTE_DEMO_MODE``), else now (None)."""
+    from vedette.config import get_settings
+
+    return DEMO_AS_OF if get_settings().demo_mode else None
+
+
 class SignInRequired(Exception):
     """Raised by page dependencies when nobody is signed in: the app answers with a redirect to /login."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vedette.errors import NotFound
@@ -13,10 +12,9 @@ from vedette.incidents.models import Incident
 from vedette.incidents.review import CATEGORIES  # the one list of categories (SCHEMA.md)
 from vedette.store.deps import get_session
 from vedette.web.limits import MAX_ID
-from vedette.web.pages.common import Viewer, render, viewer
+from vedette.web.pages.common import Viewer, default_moment, render, viewer
 
 router = APIRouter()
-DEMO_AS_OF = "2012-03-22T12:00"
 
 STATUSES = ("new", "confirmed", "dismissed")
 
@@ -34,8 +32,7 @@ def map_page(
     who: Viewer = Depends(viewer),
 ) -> HTMLResponse:
     """Incidents, advisory levels, airports and the organisation's people on one map, as of a moment."""
-    latest = session.scalar(select(Incident.date).where(Incident.date.is_not(None)).order_by(Incident.date.desc()))
-    start = as_of or (DEMO_AS_OF if latest and latest.startswith("2012") else None)
+    start = as_of or default_moment()
     return render(request, "map.html", who, as_of=start, categories=CATEGORIES, statuses=STATUSES)
 
 
