@@ -441,6 +441,8 @@ def edit(
     _stamp(inc, actor)
     _audit(session, actor, "incident.edit", inc.id, {"set": dict(values), "clear": clear})
     session.flush()
+    if clear and repo.reports_for(session, [inc.id]):
+        _refresh(session, {inc.id})  # the cleared fields as the reports give them now (date precision too)
     return inc
 
 
