@@ -21,6 +21,7 @@ from vedette.intake.schemas import (
     FeedIn,
     FeedOut,
     IngestReportOut,
+    Rejected,
     TextDocumentIn,
     UrlDocumentIn,
 )
@@ -183,7 +184,7 @@ def _post_feed(body: FeedIn, session: Session) -> IngestReportOut:
     if body.poll_now:
         report = poll_feed(body.url)
         out.added, out.duplicates = report.added, report.duplicates
-        out.rejected = [{"item": item, "reason": reason} for item, reason in report.rejected]
+        out.rejected = [Rejected(item=item, reason=reason) for item, reason in report.rejected]
         session.refresh(feed)
         out.feed = _feed_out(feed)
     return out
