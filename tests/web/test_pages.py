@@ -105,3 +105,15 @@ def test_people_page_shows_only_the_organisation_s_people(accounts) -> None:
         assert 'id="import-form"' not in page.text  # a viewer imports nothing
     with accounts.client("org-a", "manager") as manager:
         assert 'id="import-form"' in manager.get("/people").text
+
+
+def test_account_page_by_role(accounts) -> None:
+    with accounts.client("org-a", "admin") as admin:
+        page = admin.get("/account")
+        assert page.status_code == 200
+        assert 'id="token-form"' in page.text and 'id="user-form"' in page.text
+        assert "admin@org-a.test" in page.text
+    with accounts.client("org-a", "analyst") as analyst:
+        page = analyst.get("/account")
+        assert 'id="token-form"' in page.text and 'id="user-form"' not in page.text
+        assert "admin@org-a.test" not in page.text  # users are for admins

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vedette.web.pages import auth, dashboard, intel, people
+from vedette.web.pages import admin, auth, dashboard, intel, people
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(dashboard.router)
 router.include_router(intel.router)
 router.include_router(people.router)
+router.include_router(admin.router)
