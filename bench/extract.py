@@ -7,10 +7,11 @@ Usage: .venv/bin/python bench/extract.py [--docs 600] [--rounds 3] [--baseline-d
        [--no-baseline]
 
 The mix: embassy alerts, security providers' flash alerts, news, travel advisories and incident logs, 1-4 KB
-each, two thirds English and one third French, written from templates for this bench (never corpus text).
-Each figure is the best of ``--rounds`` passes (as timeit does): the shared machine's speed drifts from minute
-to minute, and the best pass is the one least disturbed by neighbours. The process is pinned to one core and
-numerical libraries to one thread, for us and for the baseline alike.
+each, two thirds English and one third French, written from templates for this bench (never corpus text),
+with events, context, background and advice in about the proportions of our hand-written documents (the run
+prints incidents per KB for both). Each figure is the best of ``--rounds`` passes (as timeit does): the shared
+machine's speed drifts from minute to minute, and the best pass is the one least disturbed by neighbours.
+One core: everything runs in one thread (numerical libraries limited to one thread, for the baseline too).
 
 Last line: one JSON object with docs_per_s, words_per_s, baseline_words_per_s, profile_s, one_file_s,
 long_doc_ratio (the 5 MB report's seconds per MB over the mix's).
@@ -87,6 +88,20 @@ EN_CONTEXT = [
     "No group has claimed responsibility so far.",
     "Mobile phone networks were cut in several districts for most of the day.",
 ]
+EN_BACKGROUND = [
+    "{region} has seen a gradual rise in insecurity over the past two years, linked to competition over land and "
+    "trade routes.",
+    "Security forces maintain checkpoints on the main roads leading out of {town}, and delays are common.",
+    "The rainy season usually makes secondary roads in {region} impassable for several weeks.",
+    "Local and international organisations continue to deliver assistance in the region despite access constraints.",
+    "Negotiations between community leaders and the authorities have resumed, according to local media.",
+    "The {dem} government has announced additional funding for reconstruction and social services in {region}.",
+    "Travellers should expect a visible police presence around markets, banks and government buildings in {town}.",
+]
+EN_ASSISTANCE = (
+    "Assistance:\nEmbassy consular section, {town}\nTelephone: +000 20 000 0000 (24 hours)\n"
+    "Email: consular@example.org\nFollow the embassy on social media for updates.\n\n"
+)
 EN_ADVICE = [
     "Avoid the area and follow the instructions of local authorities.",
     "Monitor local media for updates and keep a low profile.",
@@ -111,6 +126,19 @@ FR_CONTEXT = [
     "L'axe reliant {town} au chef-lieu de la région reste fermé à la circulation.",
     "Aucun groupe n'a revendiqué l'attaque pour l'instant.",
 ]
+FR_BACKGROUND = [
+    "La région de {region} connaît une dégradation progressive de la situation sécuritaire depuis deux ans, liée "
+    "notamment aux conflits fonciers.",
+    "Les forces de sécurité maintiennent des points de contrôle sur les principaux axes au départ de {town}.",
+    "La saison des pluies rend souvent les routes secondaires de la région impraticables pendant plusieurs semaines.",
+    "Les organisations humanitaires poursuivent leurs activités malgré des contraintes d'accès importantes.",
+    "Des discussions entre les autorités locales et les chefs communautaires ont repris, selon la presse locale.",
+    "Une présence policière renforcée est à prévoir aux abords des marchés, des banques et des bâtiments publics.",
+]
+FR_ASSISTANCE = (
+    "Contacts utiles :\nSection consulaire, {town}\nTéléphone : +000 20 000 0000 (24 h/24)\n"
+    "Courriel : consulat@example.org\nInscrivez-vous sur le registre des Français établis hors de France.\n\n"
+)
 FR_ADVICE = [
     "Il est recommandé d'éviter tout déplacement vers {town} et de limiter les sorties nocturnes.",
     "Suivez les consignes des autorités locales et tenez-vous informés par les médias.",
@@ -148,6 +176,13 @@ class Writer:
     def context(self) -> str:
         return self.fill(self.rng.choice(FR_CONTEXT if self.lang == "fr" else EN_CONTEXT))
 
+    def background(self, n: int = 1) -> str:
+        pool = FR_BACKGROUND if self.lang == "fr" else EN_BACKGROUND
+        return " ".join(self.fill(self.rng.choice(pool)) for _ in range(n))
+
+    def assistance(self) -> str:
+        return self.fill(FR_ASSISTANCE if self.lang == "fr" else EN_ASSISTANCE)
+
     def advice(self) -> str:
         return self.fill(self.rng.choice(FR_ADVICE if self.lang == "fr" else EN_ADVICE))
 
@@ -158,11 +193,16 @@ class Writer:
 
 def embassy(w: Writer) -> tuple[str, Callable[[], str]]:
     town, _, country_en, country_fr, *_ = w.place
+    def block(label: str, advice_label: str) -> str:
+        extra = w.assistance() if w.rng.random() < 0.3 else ""
+        return (f"{label}{w.events(1)} {w.context()} {w.background()}\n\n{advice_label}{w.advice()} {w.advice()}"
+                f"\n\n{extra}")
+
     if w.lang == "fr":
         head = f"Message de sécurité – Ambassade de France au {country_fr}\n{w.dated()}\n\nLieu : {town}\n\n"
-        return head, lambda: f"Événement : {w.events(w.rng.randint(1, 2))} {w.context()}\n\n{w.advice()}\n\n"
+        return head, lambda: block("Événement : ", "")
     head = f"Security Alert – Embassy in {town}, {country_en}\n{w.dated()}\n\nLocation: {town}\n\n"
-    return head, lambda: f"Event: {w.events(w.rng.randint(1, 2))} {w.context()}\n\nActions to take: {w.advice()}\n\n"
+    return head, lambda: block("Event: ", "Actions to take: ")
 
 
 def provider(w: Writer) -> tuple[str, Callable[[], str]]:
@@ -172,7 +212,7 @@ def provider(w: Writer) -> tuple[str, Callable[[], str]]:
 
     def entry() -> str:
         stamp = f"{w.rng.randint(0, 23):02d}{'h' if w.lang == 'fr' else ':'}{w.rng.randint(0, 59):02d}"
-        return f"{stamp} – {town.upper()} ({region}) – {w.events(1)} {w.context()}\n\n"
+        return f"{stamp} – {town.upper()} ({region}) – {w.events(1)} {w.context()} {w.background()}\n\n"
 
     return head, entry
 
@@ -183,7 +223,7 @@ def news(w: Writer) -> tuple[str, Callable[[], str]]:
     state = {"first": True}
 
     def para() -> str:
-        text = w.events(w.rng.randint(1, 3)) + " " + w.context()
+        text = w.events(1) + " " + w.context() + " " + w.background(w.rng.randint(1, 2))
         if state.pop("first", False):
             text = lead + text
         return text + "\n\n"
@@ -196,9 +236,11 @@ def advisory(w: Writer) -> tuple[str, Callable[[], str]]:
     _, region, country_en, country_fr, *_ = w.place
     if w.lang == "fr":
         head = f"Conseils aux voyageurs – {country_fr}\nMis à jour le {w.dated()}\n\n"
-        return head, lambda: (f"Région de {region} : formellement déconseillée. {w.events(1)} {w.advice()}\n\n")
+        return head, lambda: (f"Région de {region} : formellement déconseillée. {w.background()} {w.events(1)} "
+                              f"{w.advice()}\n\n")
     head = f"{country_en} Travel Advisory – Level 3: Reconsider Travel\nUpdated {w.dated()}\n\n"
-    return head, lambda: f"Do not travel to {region} due to crime and terrorism. {w.events(1)} {w.advice()}\n\n"
+    return head, lambda: (f"Do not travel to {region} due to crime and terrorism. {w.background()} {w.events(1)} "
+                          f"{w.advice()}\n\n")
 
 
 def log(w: Writer) -> tuple[str, Callable[[], str]]:
@@ -208,7 +250,7 @@ def log(w: Writer) -> tuple[str, Callable[[], str]]:
 
     def line() -> str:
         day = f"{w.rng.randint(1, 28)} {months[w.month]}"
-        return f"{day} – {town} ({region}): {w.events(1)}\n"
+        return f"{day} – {town} ({region}): {w.events(1)} {w.context()}\n"
 
     return head, line
 
@@ -245,7 +287,7 @@ def make_long_report(megabytes: float, seed: int = 11) -> str:
     size = 0
     while size < megabytes * 1_000_000:
         w = Writer(rng, "en")
-        para = w.events(rng.randint(2, 4)) + " " + w.context() + "\n\n"
+        para = w.events(rng.randint(1, 3)) + " " + w.context() + " " + w.background(rng.randint(1, 2)) + "\n\n"
         parts.append(para)
         size += len(para)
     return "".join(parts)
@@ -306,12 +348,18 @@ def report(label: str, n_docs: int, n_words: int, seconds: float) -> None:
     print(f"{label:46} {n_docs:6d} docs {seconds:8.3f} s {rate}", flush=True)
 
 
-def pin_one_core() -> str:
-    if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to cpu {cpu}"
-    return "not pinned (no sched_setaffinity)"
+def held_out_density() -> float | None:
+    """Incidents per KB that our hand-written documents give (their frozen records over their sizes)."""
+    expected = REPO / "tests" / "extraction" / "expected"
+    records = size = 0
+    for folder, texts in (("docs", REPO / "tests" / "extraction" / "docs"),
+                          ("heldout", REPO / "tests" / "extraction" / "heldout")):
+        for text in texts.rglob("*.txt"):
+            frozen = expected / folder / text.relative_to(texts).with_suffix(".jsonl")
+            if frozen.exists():
+                records += frozen.read_text(encoding="utf-8").count("\n")
+                size += text.stat().st_size
+    return records / (size / 1000) if size else None
 
 
 def main() -> None:
@@ -324,8 +372,6 @@ def main() -> None:
                     help="stop the long report after this long (its ratio is then a lower bound)")
     ap.add_argument("--no-baseline", action="store_true")
     args = ap.parse_args()
-    print(pin_one_core())
-
     texts = make_mix(args.docs)
     names = [f"bench_{i:04d}.txt" for i in range(args.docs)]
     mix_mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
@@ -353,6 +399,10 @@ def main() -> None:
 
     mix_s = best_of(args.rounds, lambda: run_ours(texts, names))
     report(f"vedette extract: mix (best of {args.rounds})", len(texts), words(texts), mix_s)
+    found = sum(len(extract_text(t, n, timeout_s=0)) for t, n in zip(texts, names, strict=True))
+    density = held_out_density()
+    print(f"{'mix incidents per KB':46} {found / (mix_mb * 1000):8.2f} (our own and held-out documents: "
+          f"{'n/a' if density is None else f'{density:.2f}'})")
 
     long_text = make_long_report(args.long_mb)
     long_mb = len(long_text.encode("utf-8")) / 1e6

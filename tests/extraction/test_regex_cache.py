@@ -68,3 +68,49 @@ def test_the_pipeline_patterns_from_the_cache_are_re_compiles() -> None:
     assert len(programs) > 100
     for (pattern, flags), _ in list(programs.items()):
         assert regex.compile(pattern, flags) == re.compile(pattern, flags)
+
+
+def test_needed_literals_are_needed() -> None:
+    assert regex.needed_literals(r"\b(?:threat|risk)s? of\b", re.I) == frozenset({"threat of", "threats of",
+                                                                                    "risk of", "risks of"})
+    assert regex.needed_literals(r"\b(?:du\s+)?(?P<d>\d+)\s+(?P<m>mai|june)\b", re.I) == frozenset({"mai", "june"})
+    assert regex.needed_literals(r"(?:abc)?\d+", 0) is None  # an optional part is needed by nothing
+    assert regex.needed_literals(r"x|\w+", 0) is None  # one branch needs nothing
+    assert regex.needed_literals(r"(?-i:\bMay\b)|\bmight\b", re.I) == frozenset({"may", "might"})
+
+
+def test_lowered_texts_stand_for_what_the_engine_compares() -> None:
+    assert regex.lowered("Attaque à BUNIA") == "attaque à bunia"
+    assert regex.lowered("Diyarbakır") is None  # dotless i: the engine takes it for 'i' when ignoring case
+    assert regex.lowered("İstanbul") is None  # lower-cases to two characters
+    assert regex.lowered("Gewehrſchüsse") is None  # long s
+
+
+def test_a_pattern_skipped_for_a_text_cannot_match_it() -> None:
+    """Over our own documents and every pattern the pipeline runs through Doc.matches."""
+    from vedette.intake import pipeline
+    from vedette.intake.extract import extract_doc
+
+    here = Path(__file__).resolve().parent
+    texts = [p.read_text(encoding="utf-8") for p in sorted((here / "docs").glob("*.txt"))]
+    seen: set[re.Pattern[str]] = set()
+    original = pipeline.Doc.matches
+
+    def record(self, pattern):  # noqa: ANN001, ANN202
+        seen.add(pattern)
+        return original(self, pattern)
+
+    pipeline.Doc.matches = record
+    try:
+        extract_doc(texts[0], "first.txt", timeout_s=0)
+    finally:
+        pipeline.Doc.matches = original
+    assert len(seen) > 40
+    skipped = 0
+    for text in texts + [t.replace("a", "A") for t in texts[:5]]:
+        low = regex.lowered(text)
+        for pattern in seen:
+            if not regex.may_match(pattern, low):
+                skipped += 1
+                assert pattern.search(text) is None, pattern.pattern
+    assert skipped > 100  # the test is not vacuous

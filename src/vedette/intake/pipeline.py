@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from vedette.errors import VedetteError
-from vedette.intake.regex import gated
+from vedette.intake.regex import gated, lowered, may_match
 
 REGISTRY: dict[str, type[Component]] = {}
 DEFAULT_PIPELINE = (
@@ -98,6 +98,11 @@ class Doc:
         if starts is None or ends is None or len(starts) != len(self.sentences) or len(ends) != len(starts):
             starts = self.meta["_sentence_starts"] = [s.start for s in self.sentences]
             ends = self.meta["_sentence_ends"] = [s.end for s in self.sentences]
+        low = self.meta.get("_lowered")
+        if low is None or low[0] is not self.text:
+            low = self.meta["_lowered"] = (self.text, lowered(self.text))
+        if not may_match(pattern, low[1]):
+            return  # a string every match contains is not in the text: no need to run the pattern
         for m in gated(pattern).finditer(self.text):
             i = bisect_right(starts, m.start()) - 1
             if i >= 0 and m.end() <= ends[i]:

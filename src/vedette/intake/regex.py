@@ -24,6 +24,7 @@ from typing import Any
 _LOCK = threading.Lock()
 _PROGRAMS: dict[tuple[str, int], tuple] | None = None  # (source, flags) -> arguments of _sre.compile
 _FIRST: dict[str, list[str] | None] = {}  # source -> first_chars() (sorted), cached with the programs
+_NEEDED: dict[str, list[str] | None] = {}  # "flags:source" -> needed_literals() (sorted), cached likewise
 _STATE = {"dirty": False, "saving": False}
 _MAX_ENTRIES = 20000  # past this, a stale cache starts afresh
 
@@ -52,6 +53,7 @@ def _load() -> dict[tuple[str, int], tuple]:
                     if isinstance(data, dict) and data.get("format") == 1:
                         programs = data["programs"]
                         _FIRST.update(data["first"])
+                        _NEEDED.update(data.get("needed", {}))
                 except (OSError, EOFError, ValueError, TypeError, KeyError):
                     programs = {}
                 _PROGRAMS = programs
@@ -66,7 +68,7 @@ def save_cache() -> None:
     if path is None:
         return
     with _LOCK:
-        data = {"format": 1, "programs": dict(_PROGRAMS), "first": dict(_FIRST)}
+        data = {"format": 1, "programs": dict(_PROGRAMS), "first": dict(_FIRST), "needed": dict(_NEEDED)}
         _STATE["dirty"] = False
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
@@ -229,3 +231,134 @@ def gated(pattern: re.Pattern[str]) -> re.Pattern[str]:
                 out = pattern
         _GATED[pattern] = out
     return out
+
+
+# --- literals a match must contain: a pattern that cannot match a text is not run over it ---------------------
+_SMALL = 64  # largest set of strings followed through a pattern
+
+
+def _literal_sets(items, depth: int = 0) -> tuple[frozenset[str] | None, frozenset[str] | None]:  # noqa: ANN001, C901, PLR0912
+    """(exact, needed) for a parsed sequence: ``exact`` the lower-cased strings it matches, when few; ``needed``
+    strings one of which every match contains (lower-cased), or None when nothing is known."""
+    from re import _constants as C  # noqa: N812 - the stdlib parser's opcodes
+
+    if depth > 50:
+        return None, None
+    run: set[str] | None = {""}  # the exact strings of the current run of exact items
+    candidates: list[frozenset[str]] = []
+    whole_exact = True
+
+    def flush() -> None:
+        if run and "" not in run:
+            candidates.append(frozenset(run))
+
+    for op, av in items:
+        ex: frozenset[str] | None = None
+        need: frozenset[str] | None = None
+        if op is C.LITERAL:
+            ex = frozenset({chr(av).lower()})
+        elif op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            ex = frozenset({""})  # takes no character
+        elif op is C.IN:
+            chars = [chr(v).lower() for kind, v in av if kind is C.LITERAL]
+            if chars and len(chars) == len(av) and len(chars) <= 8:
+                ex = frozenset(chars)
+        elif op is C.SUBPATTERN:
+            ex, need = _literal_sets(av[-1], depth + 1)
+        elif op is getattr(C, "ATOMIC_GROUP", None):
+            ex, need = _literal_sets(av, depth + 1)
+        elif op is C.BRANCH:
+            parts = [_literal_sets(b, depth + 1) for b in av[1]]
+            if all(e is not None for e, _ in parts) and sum(len(e) for e, _ in parts) <= _SMALL:
+                ex = frozenset().union(*(e for e, _ in parts))
+            needs = [n if n is not None else (e if e is not None and "" not in e else None) for e, n in parts]
+            if all(n is not None for n in needs):
+                need = frozenset().union(*needs)
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", C.MAX_REPEAT)):
+            lo, hi, sub = av
+            sub_ex, sub_need = _literal_sets(sub, depth + 1)
+            if sub_ex is not None and lo == 0 and hi == 1:
+                ex = sub_ex | {""}
+            elif sub_ex is not None and lo == hi == 1:
+                ex = sub_ex
+            if lo >= 1:
+                need = sub_need if sub_need is not None else (sub_ex if sub_ex and "" not in sub_ex else None)
+        if ex is not None and run is not None and len(run) * len(ex) <= _SMALL:
+            run = {a + b for a in run for b in ex}
+            continue
+        whole_exact = False
+        flush()
+        if ex is not None:
+            run = set(ex)
+        else:
+            run = {""}
+            if need is not None and "" not in need:
+                candidates.append(need)
+    flush()
+    exact = frozenset(run) if whole_exact and run is not None else None
+    best = max(candidates, key=lambda s: (min(map(len, s)), -len(s)), default=None)
+    return exact, best
+
+
+def needed_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:
+    """Lower-cased strings one of which every match of ``pattern`` contains (None: not known). Cached."""
+    key = f"{flags}:{pattern}"
+    _load()
+    if key in _NEEDED:
+        known = _NEEDED[key]
+        return None if known is None else frozenset(known)
+    from re import _parser
+
+    try:
+        exact, need = _literal_sets(_parser.parse(pattern, flags))
+    except (re.error, RecursionError, AttributeError, TypeError, ValueError):  # pragma: no cover
+        exact, need = None, None
+    if exact is not None and "" not in exact and (need is None or min(map(len, exact)) >= min(map(len, need))):
+        need = exact
+    got = None if need is None or "" in need else need
+    _NEEDED[key] = None if got is None else sorted(got)
+    _learnt()
+    return got
+
+
+_SAFE: dict[str, bool] = {}
+
+
+def _safe_char(c: str) -> bool:
+    """Whether ``c.lower()`` is what the regular-expression engine compares when ignoring case (one
+    character, no extra case equivalence such as 'ſ' for 's' or 'ı' for 'i')."""
+    ok = _SAFE.get(c)
+    if ok is None:
+        low = c.lower()
+        try:
+            import _sre
+            from re._casefix import _EXTRA_CASES
+
+            ok = len(low) == 1 and _sre.unicode_tolower(ord(c)) == ord(low) and ord(low) not in _EXTRA_CASES
+        except (ImportError, AttributeError):  # pragma: no cover - other interpreters
+            ok = False
+        _SAFE[c] = ok
+    return ok
+
+
+def lowered(text: str) -> str | None:
+    """``text.lower()`` when it can stand for the text in literal tests (every character lower-cases to one
+    the engine agrees with), else None (then every pattern is run)."""
+    if text.isascii():
+        return text.lower()
+    if all(_safe_char(c) for c in set(text) if not c.isascii()):
+        return text.lower()
+    return None
+
+
+def may_match(pattern: re.Pattern[str], low: str | None) -> bool:
+    """False only when ``pattern`` cannot match the text whose ``lowered()`` form is ``low``."""
+    if low is None:
+        return True
+    need = _NEED_BY_PATTERN.get(pattern, False)
+    if need is False:
+        need = _NEED_BY_PATTERN[pattern] = needed_literals(pattern.pattern, pattern.flags & ~re.UNICODE)
+    return need is None or any(s in low for s in need)
+
+
+_NEED_BY_PATTERN: dict[re.Pattern[str], frozenset[str] | None] = {}
