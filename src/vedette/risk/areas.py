@@ -99,13 +99,34 @@ def check_area(country: str, area: str | None) -> tuple[str, str | None]:
         name = area[5:].strip()
         if not name:
             raise BadInput("empty zone name", item="area")
+        if name.count(":"):  # a gazetteer zone id: "zone:ML:north", "zone:a1:ML-8:south"
+            from vedette.gazetteer.geometry import direction_vector
+
+            base, direction = name.rsplit(":", 1)
+            owner = base if len(base) == 2 else getattr(_gaz().get(base), "country", None)
+            if owner != cc or direction_vector(direction) is None:
+                raise BadInput(f"no zone {area!r} in {cc}", item="area")
+            return area, zone_label(area)
         hit = _gaz().resolve(name)
-        label = hit.name if hit is not None and hit.kind == "zone" and hit.country == cc else name
-        return f"zone:{label}", label
+        if hit is not None and hit.kind == "zone" and hit.country == cc and hit.id.startswith("zone:"):
+            return hit.id, zone_label(hit.id)  # the gazetteer's zone ("zone:ML:north"): it has a geometry
+        return f"zone:{name}", name
     code = region_code(cc, area)
     if code is None or region(code)[0] != cc:
         raise BadInput(f"no admin-1 region {area!r} in {cc} (ISO 3166-2 code or name)", item="area")
     return code, region(code)[1]
+
+
+def zone_label(zone_id: str) -> str:
+    """"zone:ML:north" -> "north Mali"; "zone:a1:ML-8:south" -> "south Kidal"; other zones: their words."""
+    parts = zone_id.split(":")
+    if len(parts) >= 3:
+        base, direction = ":".join(parts[1:-1]), parts[-1]
+        if len(base) == 2:
+            return f"{direction} {country_label(base)}"
+        hit = _gaz().get(base)
+        return f"{direction} {hit.name if hit else base}"
+    return zone_id[5:]
 
 
 @lru_cache(maxsize=512)

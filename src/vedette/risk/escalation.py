@@ -14,7 +14,8 @@ The test, per region and per day ``t`` of the incidents' time (days are incident
   ``D = 365 * (1 - exp(-rate))`` is the number of days a year that bring incidents at the baseline rate:
   a Bonferroni bound that spreads a yearly false-alarm budget over the tests the region will make (a
   quiet region tests on a few days a year and may spend more on each; a busy one tests most days). The
-  short window catches a sudden burst within days, the week a sustained rise. No escalation is raised
+  short window catches a sudden burst within days, the week a sustained rise. A window counts only with
+  at least ``MIN_INCIDENTS`` (2) incidents: one incident is never an escalation. No escalation is raised
   before ``MIN_HISTORY_DAYS`` days of baseline (days count from the first incident of the series, so
   that a region's history starts when the store's does).
 - Raised once: while it stands no new one is raised for the region. It clears on the first day, once the
@@ -37,6 +38,7 @@ WINDOWS = (3, 7)
 PRIOR_INCIDENTS = 1.0
 PRIOR_DAYS = 7.0
 MIN_HISTORY_DAYS = 28
+MIN_INCIDENTS = 2  # an escalation rests on at least two incidents, however quiet the region
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Params:
     prior_incidents: float = PRIOR_INCIDENTS
     prior_days: float = PRIOR_DAYS
     min_history_days: int = MIN_HISTORY_DAYS
+    min_incidents: int = MIN_INCIDENTS
 
     @classmethod
     def from_settings(cls) -> Params:
@@ -118,7 +121,7 @@ def detect(counts: np.ndarray, params: Params | None = None) -> list[list[Raise]
     ri, di = np.nonzero(cand)
     for w in params.windows:
         x = window(w)[ri, di]
-        p = nb_tail(x, a[ri, di], b[ri, di] / (b[ri, di] + w))
+        p = np.where(x >= params.min_incidents, nb_tail(x, a[ri, di], b[ri, di] / (b[ri, di] + w)), 1.0)
         better = p < best_p[ri, di]
         best_p[ri[better], di[better]] = p[better]
         best_w[ri[better], di[better]] = w

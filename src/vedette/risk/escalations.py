@@ -5,7 +5,7 @@ daily series of every region starts on the day of the first such incident in the
 watch began) and ends on ``until`` (default: the newest such incident's day), so that a replay of 2012
 raises and clears in 2012. ``detect_and_store`` is idempotent: an escalation already stored (same method,
 region and day) is updated, a new one is stored and raises ``escalation.raised``; one that clears raises
-``escalation.cleared``.
+``escalation.cleared``; one the counted incidents no longer support (dismissed) is marked withdrawn.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def detect_and_store(session: Session, until: str | None = None, params: Params 
         if code and day is not None:
             series.setdefault((r.country, code), []).append((day, r.id))
     if not series:
+        _withdraw(session, list(repo.escalations(session, METHOD)), set())
         return []
     first = min(d for v in series.values() for d, _ in v)
     last = max(d for v in series.values() for d, _ in v)
@@ -75,8 +76,20 @@ def detect_and_store(session: Session, until: str | None = None, params: Params 
                                 payload={"admin1_label": label, "raised_at": raised})
                 row.cleared_at, row.evidence = cleared, evidence
             out.append(row)
+    _withdraw(session, list(existing.values()), {(e.country, e.admin1, e.raised_at) for e in out})
     session.flush()
     return out
+
+
+def _withdraw(session: Session, rows: list[Escalation], kept: set[tuple[str, str, str]]) -> None:
+    """Escalations the counted incidents no longer support (an incident dismissed or merged) are marked
+    withdrawn (kept, not listed by default) and raise ``escalation.cleared`` with that reason."""
+    for row in rows:
+        if (row.country, row.admin1, row.raised_at) in kept or (row.evidence or {}).get("withdrawn"):
+            continue
+        row.evidence = {**(row.evidence or {}), "withdrawn": True}
+        events.emit(session, "escalation.cleared", country=row.country, area=row.admin1, occurred_on=row.raised_at,
+                    payload={"admin1_label": row.admin1_label, "raised_at": row.raised_at, "withdrawn": True})
 
 
 def view(e: Escalation) -> dict:
@@ -88,12 +101,14 @@ def view(e: Escalation) -> dict:
         "admin1_label": e.admin1_label,
         "raised_at": e.raised_at,
         "cleared_at": e.cleared_at,
-        "active": e.cleared_at is None,
+        "active": e.cleared_at is None and not (e.evidence or {}).get("withdrawn"),
         "evidence": e.evidence,
     }
 
 
-def listed(session: Session, country: str | None = None, active: bool | None = None) -> list[dict]:
+def listed(
+    session: Session, country: str | None = None, active: bool | None = None, withdrawn: bool = False
+) -> list[dict]:
     cc = areas.check_country(country) if country else None
-    rows = repo.escalations(session, METHOD, cc)
+    rows = [e for e in repo.escalations(session, METHOD, cc) if withdrawn or not (e.evidence or {}).get("withdrawn")]
     return [view(e) for e in rows if active is None or (e.cleared_at is None) == active]

@@ -198,7 +198,7 @@ def record_official(
         rows.append(row)
     for phrase in record.get("regions_to_avoid") or []:
         code = _zone_area(cc, phrase)
-        label = areas.region(code)[1] if not code.startswith("zone:") else phrase
+        label = area_label(cc, code, phrase)
         z = _append(session, AdvisoryLevel(
             country=cc, area=code, area_label=label, source=src, level=ZONE_LEVEL,
             as_written=f"advised against: {phrase}", indicators=list(record.get("indicators") or []),
@@ -211,16 +211,30 @@ def record_official(
 
 
 def _zone_area(country: str, phrase: str) -> str:
-    """A phrase naming a zone: the ISO code of the region it names, else "zone:<phrase>"."""
+    """A phrase naming a zone: the ISO code of the region it names, the gazetteer's id of the zone it names
+    ("zone:ML:north", which has a geometry), else "zone:<phrase>"."""
     from vedette.gazetteer import get_gazetteer
 
-    hit = get_gazetteer().resolve(phrase)
-    if hit is not None and hit.kind == "admin1" and hit.country == country:
-        code = areas.region_code(country, hit.name)
-        if code:
-            return code
+    gaz = get_gazetteer()
+    hits = [gaz.resolve(phrase)] + [gaz.resolve(m.surface) for m in gaz.find_mentions(phrase)]
+    for hit in hits:
+        if hit is None or hit.country != country:
+            continue
+        if hit.kind == "admin1":
+            code = areas.region_code(country, hit.name)
+            if code:
+                return code
+        if hit.kind == "zone" and hit.id.startswith("zone:"):
+            return hit.id
     code = areas.region_code(country, re.sub(r"^(?:the|la|le|les|l')\s*", "", phrase, flags=re.I))
     return code or f"zone:{phrase[:110]}"
+
+
+def area_label(country: str, area: str, fallback: str | None = None) -> str:
+    if area.startswith("zone:"):
+        return areas.zone_label(area) if area.count(":") >= 2 else fallback or area[5:]
+    info = areas.region(area)
+    return info[1] if info else fallback or area
 
 
 # --- reading --------------------------------------------------------------------------------------------

@@ -93,10 +93,12 @@ def country(country: str = Country, as_of: str | None = AsOf, session: Session =
 
 @router.get("/countries/{country}/geojson", responses=READ)
 def country_geojson(
-    country: str = Country, as_of: str | None = AsOf, session: Session = Depends(get_session)
+    country: str = Country, as_of: str | None = AsOf,
+    shapes: bool = Query(False, description="regions drawn as their shapes (gazetteer), not points"),
+    session: Session = Depends(get_session),
 ) -> dict:
-    """The country's regions (levels, scores) and airports (statuses) as GeoJSON points."""
-    return picture.country_geojson(session, country, as_of)
+    """The country's regions and zones (levels, scores) and airports (statuses) as GeoJSON."""
+    return picture.country_geojson(session, country, as_of, shapes)
 
 
 @router.get("/countries/{country}/levels", responses=READ)

@@ -82,21 +82,38 @@ def world_geojson(session: Session, as_of: str | None = None) -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
-def country_geojson(session: Session, cc: str, as_of: str | None = None) -> dict:
-    """The country's regions (at their centres) with levels and scores, and its airports with statuses."""
+def _shape(area: str) -> dict | None:
+    """The geometry of a region ("a1:CODE") or of a gazetteer zone, from the gazetteer (None if unknown)."""
+    from vedette.gazetteer.geometry import feature
+
+    try:
+        found = feature(area if area.startswith("zone:") else f"a1:{area}")
+    except Exception:  # noqa: BLE001 - a shape that cannot be built is drawn as a point
+        return None
+    return found["geometry"] if found else None
+
+
+def country_geojson(session: Session, cc: str, as_of: str | None = None, shapes: bool = False) -> dict:
+    """The country's regions and zones with levels and scores (points at their centres, or their shapes
+    from the gazetteer with ``shapes``), and its airports with statuses."""
     data = country(session, cc, as_of)
     feats = []
     for region in data["regions"]:
-        info = areas.region(region["area"]) if not region["area"].startswith("zone:") else None
-        if info is None:
-            continue
         eff = region["effective"] or {}
         sc = region["score"] or {}
-        feats.append(_point(info[3], info[2], {
-            "kind": "admin1", "area": region["area"], "label": region["label"], "level": eff.get("level"),
-            "level_source": eff.get("source"), "inherited": eff.get("inherited"), "score": sc.get("score"),
+        props = {
+            "kind": "zone" if region["area"].startswith("zone:") else "admin1", "area": region["area"],
+            "label": region["label"], "level": eff.get("level"), "level_source": eff.get("source"),
+            "inherited": eff.get("inherited"), "score": sc.get("score"),
             "trend": (sc.get("trend") or {}).get("30d", {}).get("direction"),
-        }))
+        }
+        geometry = _shape(region["area"]) if shapes or region["area"].startswith("zone:") else None
+        if geometry is not None:
+            feats.append({"type": "Feature", "geometry": geometry, "properties": props})
+            continue
+        info = areas.region(region["area"]) if not region["area"].startswith("zone:") else None
+        if info is not None:
+            feats.append(_point(info[3], info[2], props))
     for ap in transport.status(session, data["country"])["airports"]:
         feats.append(_point(ap["lon"], ap["lat"], {
             "kind": "airport", "key": ap["key"], "label": ap["label"], "status": ap["status"],

@@ -1,0 +1,70 @@
+"""Escalations and scores from stored incidents: counted statuses only, raised once, withdrawn when the
+incidents behind them are dismissed; dates in the incidents' time."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from vedette.risk import escalations, scores
+from vedette.risk.models import RiskEvent
+
+
+def _add(session, day: date, admin1: str = "Gao", category: str = "armed_conflict", killed: int | None = None):
+    from vedette.incidents.models import Incident
+
+    inc = Incident(date=day.isoformat(), country="ML", admin1=admin1, category=category, killed=killed,
+                   summary=f"{category} in {admin1}")
+    session.add(inc)
+    session.flush()
+    return inc
+
+
+def test_a_burst_raises_once_and_is_withdrawn_when_dismissed(session) -> None:
+    start = date(2013, 1, 1)
+    for k in range(0, 120, 20):
+        _add(session, start + timedelta(days=k))
+    burst = [_add(session, start + timedelta(days=150 + k // 2)) for k in range(6)]
+    _add(session, start + timedelta(days=200), admin1="Kidal")
+    found = escalations.detect_and_store(session)
+    rows = escalations.listed(session, "ML")
+    assert [(r["admin1"], r["admin1_label"]) for r in rows] == [("ML-7", "Gao")], found
+    e = rows[0]
+    assert e["raised_at"] >= (start + timedelta(days=150)).isoformat() and e["raised_at"] <= "2013-06-03"
+    assert set(e["evidence"]["incident_ids"]) <= {i.id for i in burst}
+    assert e["cleared_at"] is not None and e["cleared_at"] > e["raised_at"]
+    # raised once
+    escalations.detect_and_store(session)
+    assert len(escalations.listed(session)) == 1
+    kinds = [k for (k,) in session.query(RiskEvent.kind).order_by(RiskEvent.id)]
+    assert kinds == ["escalation.raised", "escalation.cleared"]
+
+    for inc in burst:
+        inc.status = "dismissed"  # dismissed incidents count nowhere
+    session.flush()
+    escalations.detect_and_store(session)
+    assert escalations.listed(session) == []
+    assert escalations.listed(session, withdrawn=True)[0]["evidence"]["withdrawn"] is True
+    assert [k for (k,) in session.query(RiskEvent.kind).order_by(RiskEvent.id)][-1] == "escalation.cleared"
+
+
+def test_scores_count_new_and_confirmed_only(session, client) -> None:
+    a = _add(session, date(2013, 3, 1), killed=20)
+    b = _add(session, date(2013, 3, 2), admin1="Kidal", category="political")
+    session.commit()
+    first = {s["admin1"]: s for s in scores.compute_for(session, "ML")}
+    assert set(first) == {"", "ML-7", "ML-8"} and first[""]["incidents"] == 2
+    assert first["ML-7"]["explained"][0]["severity"] == 5
+    assert first["ML-7"]["explained"][0]["severity_explained"][0] == "base armed_conflict: 3"
+    b.status = "dismissed"
+    a.status = "confirmed"
+    session.commit()
+    after = {s["admin1"]: s for s in scores.compute_for(session, "ML")}
+    assert set(after) == {"", "ML-7"} and after[""]["incidents"] == 1
+    assert scores.recompute(session) == 2
+    session.commit()
+    stored = client.get("/api/risk/scores", params={"country": "ML", "stored": True}).json()
+    assert [(s["admin1"], s["scorer"]) for s in stored] == [("", "risk.score.v1"), ("ML-7", "risk.score.v1")]
+    world = client.get("/api/risk/world").json()
+    assert [(w["country"], w["score"] > 0) for w in world] == [("ML", True)]
+    sev = client.get(f"/api/risk/incidents/{a.id}/severity").json()
+    assert sev["severity"] == 5 and sev["scheme"] == "risk.severity.v1"
