@@ -89,6 +89,20 @@ class Settings(BaseSettings):
         90, ge=1, description="Trips and positions are purged this many days after they end (demo orgs exempt)."
     )
 
+    # Concurrency (store/db.py, `vedette serve`): the gates, the pool and the threads are sized together.
+    db_busy_timeout_s: float = Field(
+        30.0, gt=0, description="Longest wait for the store's write lock (SQLite busy timeout, PG lock_timeout)."
+    )
+    db_pool_size: int = Field(
+        0, ge=0, description="Connections kept per process; 0: web_read_sessions + web_write_sessions + 8."
+    )
+    db_pool_overflow: int = Field(8, ge=0, description="Connections opened beyond db_pool_size when busy.")
+    db_pool_timeout_s: float = Field(30.0, gt=0, description="Longest wait for a free connection of the pool.")
+    web_read_sessions: int = Field(32, ge=1, description="Requests (GET, HEAD) holding a store session at once.")
+    web_write_sessions: int = Field(48, ge=1, description="Other requests holding a store session at once.")
+    web_threads: int = Field(64, ge=1, description="Worker threads of one server process (blocking request work).")
+    web_workers: int = Field(1, ge=1, description="Server processes of `vedette serve` (the scheduler runs in one).")
+
     # Risk picture (vedette.risk): scorer weights, escalation test, transport statuses. See risk/README.md.
     risk_half_life_days: float = Field(
         30.0, gt=0, description="Risk score: an incident's weight halves every this many days of age."

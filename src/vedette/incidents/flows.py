@@ -8,40 +8,60 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from vedette.intake.hooks import register_document_hook
+from vedette.intake.hooks import DocumentDraft, register_document_hook
 from vedette.intake.models import Document
 
+_NOT_PREPARED = object()
 
-def extract_and_store(session: Session, document: Document) -> None:
-    """Incidents of ``document`` replace the ones it gave before (re-extraction is idempotent)."""
+
+def extract_records(draft: DocumentDraft) -> list:
+    """The slow half of ``extract_and_store``, run by intake before its write transaction."""
+    from vedette.intake.extract import extract_text
+
+    return extract_text(draft.text, draft.name, draft.published_at, draft.language)
+
+
+def extract_and_store(session: Session, document: Document, records: list | None = None) -> None:
+    """Incidents of ``document`` replace the ones it gave before (re-extraction is idempotent);
+    ``records``: what ``extract_records`` gave for it, if intake prepared them."""
     from datetime import UTC, datetime
 
     from vedette.incidents.service import store_records
     from vedette.intake.extract import EXTRACTOR, extract_text
 
-    records = extract_text(document.text, document.name, document.published_at, document.language)
+    if records is None:
+        records = extract_text(document.text, document.name, document.published_at, document.language)
     store_records(session, document, records, EXTRACTOR)
     document.extracted_at = datetime.now(UTC)
     document.extractor = EXTRACTOR
 
 
-def store_advice(session: Session, document: Document) -> None:
-    """The document's travel advice, when it gives some (a level or zones to avoid), joins the history."""
+def analyse_advice(draft: DocumentDraft):  # noqa: ANN201 - an AdvisoryAnalysis or None
+    """The slow half of ``store_advice``, run by intake before its write transaction."""
     from vedette.errors import BadInput
     from vedette.risk.advisories import analyse_advisory
-    from vedette.risk.service import store_advisory
 
     try:
-        result = analyse_advisory(document.text, document.name, document.language)
+        return analyse_advisory(draft.text, draft.name, draft.language)
     except BadInput:
-        return  # an empty text gives no advice; extraction already reports it
+        return None  # an empty text gives no advice; extraction already reports it
+
+
+def store_advice(session: Session, document: Document, result: object = _NOT_PREPARED) -> None:
+    """The document's travel advice, when it gives some (a level or zones to avoid), joins the history."""
+    from vedette.risk.service import store_advisory
+
+    if result is _NOT_PREPARED:
+        result = analyse_advice(DocumentDraft(document.text, document.name, None, document.language))
+    if result is None:
+        return
     store_advisory(session, result.record, document_id=document.id, reason=result.reason or None)
 
 
 def install() -> None:
     """Register the hooks (idempotent: a name registers once)."""
-    register_document_hook("extract", extract_and_store)
-    register_document_hook("advisories", store_advice)
+    register_document_hook("extract", extract_and_store, prepare=extract_records)
+    register_document_hook("advisories", store_advice, prepare=analyse_advice)
 
 
 def reextract(session: Session, document_id: int) -> int:

@@ -1,8 +1,11 @@
 """Intake: paths, folders, URLs and feeds in; unique documents out, each handed to the pipeline hooks.
 
-Reading (the slow, failure-prone part) happens outside any transaction. Storing is batched: one
-transaction per chunk, one SAVEPOINT per document, so one bad item never stops the batch and never
-leaves half-written rows behind.
+Reading and extraction (the slow, failure-prone parts) happen outside any transaction. Storing is
+batched: short write transactions (``begin_write``: the store's write lock, taken up front and waited for
+within ``db_busy_timeout_s``), one SAVEPOINT per document, so one bad item never stops the batch and never
+leaves half-written rows behind, and a long ingest never keeps the API's writers waiting for long.
+Documents are unique by the SHA-256 of their bytes: the same bytes posted at once by many clients are
+stored once, and every one of them is answered with that document.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from time import monotonic
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,12 +28,15 @@ from vedette.errors import BadInput, VedetteError
 from vedette.intake import folders
 from vedette.intake.feeds import looks_like_feed, parse_feed
 from vedette.intake.fetch import fetch
-from vedette.intake.hooks import run_document_hooks
+from vedette.intake.hooks import DocumentDraft, prepare_document_hooks, run_document_hooks
 from vedette.intake.models import Document, Rejection, Source
 from vedette.intake.readers import Extracted, read_bytes
+from vedette.store.db import begin_write
 from vedette.store.db import session_factory as default_session_factory
 
-CHUNK = 200
+CHUNK = 200  # documents read (and extracted) before they are written
+WRITE_SLICE = 25  # documents stored between two looks at the clock
+WRITE_HOLD_S = 0.25  # a write transaction ends after the slice that passes this: other writers get their turn
 # Column widths of intake/models.py: longer values are cut rather than failing the insert on PostgreSQL.
 NAME_MAX, ORIGIN_MAX, TITLE_MAX, STATUS_MAX, ETAG_MAX, MODIFIED_MAX = 500, 2000, 1000, 500, 500, 100
 
@@ -61,6 +69,22 @@ class Prepared:
     extracted: Extracted
     source_locator: str
     source_kind: str
+    hooks: dict[str, Any] | None = None  # what the document hooks prepared (extraction), outside any transaction
+    hooks_failed: str | None = None  # why preparing them failed: the document is rejected, not stored
+
+    def draft(self) -> DocumentDraft:
+        """The document as its hooks will see it once stored (see ``store_prepared``)."""
+        ex = self.extracted
+        return DocumentDraft(ex.text, _cut(self.name, NAME_MAX) or "", ex.published, ex.language)
+
+
+def prepare_hooks(p: Prepared) -> Prepared:
+    """Run the document hooks' slow part (extraction) for ``p``, before any transaction."""
+    try:
+        p.hooks = prepare_document_hooks(p.draft())
+    except Exception as exc:  # a failing hook rejects this document only, as it would in the transaction
+        p.hooks_failed = f"{p.item}: processing failed ({type(exc).__name__}: {exc})"
+    return p
 
 
 def reason_for(item: str, exc: VedetteError) -> str:
@@ -186,6 +210,7 @@ def _save_feed_state(
     """Keep a feed's validators and last status. A feed ingested once is not subscribed: only
     ``add_feed`` sets the interval that makes it due for polling."""
     with session_factory.begin() as s:
+        begin_write(s)
         source = _get_source(s, url, "feed")
         source.kind = "feed"
         # an over-long validator would fail the update on PostgreSQL: better to poll unconditionally
@@ -244,10 +269,12 @@ def prepare_items(
 def store_prepared(
     session: Session, batch: list[Prepared], report: IngestReport, *, run_hooks: bool = True
 ) -> None:
-    """Store a chunk in the caller's transaction, one SAVEPOINT per document.
+    """Store a chunk in the caller's transaction (a write transaction: ``begin_write``), one SAVEPOINT per
+    document.
 
     A document whose insert or hooks fail is rolled back to its savepoint (with anything the hooks
-    wrote) and rejected; the rest of the chunk goes on.
+    wrote) and rejected; the rest of the chunk goes on. Hooks get what ``prepare_hooks`` prepared for
+    the document, if it was prepared; a document whose preparation failed is rejected.
     """
     shas = [p.raw_sha for p in batch]
     existing = set(session.scalars(select(Document.sha256).where(Document.sha256.in_(shas))))
@@ -255,6 +282,9 @@ def store_prepared(
     for p in batch:
         if p.raw_sha in existing:
             report.duplicates += 1
+            continue
+        if run_hooks and p.hooks_failed:
+            report.rejected.append((p.item, p.hooks_failed))
             continue
         if p.source_locator not in sources:
             sources[p.source_locator] = _get_source(session, p.source_locator, p.source_kind).id
@@ -275,7 +305,7 @@ def store_prepared(
                 session.add(doc)
                 session.flush()
                 if run_hooks:
-                    run_document_hooks(session, doc)
+                    run_document_hooks(session, doc, p.hooks)
         except IntegrityError as exc:
             # The same bytes stored meanwhile by another worker (the unique sha256 lost the race), or a
             # constraint broken by a hook: only the first is a duplicate.
@@ -295,6 +325,7 @@ def record_rejections(session_factory: sessionmaker[Session], rejected: list[tup
     if not rejected:
         return
     with session_factory.begin() as s:
+        begin_write(s)
         s.add_all(Rejection(item=_cut(item, ORIGIN_MAX), reason=reason) for item, reason in rejected)
 
 
@@ -345,8 +376,25 @@ def ingest_items(
 def _flush(
     factory: sessionmaker[Session], batch: list[Prepared], report: IngestReport, run_hooks: bool
 ) -> None:
-    with factory.begin() as s:  # one transaction per chunk (store/db.py makes SQLite's BEGIN explicit)
-        store_prepared(s, batch, report, run_hooks=run_hooks)
+    """Store a chunk: what is new is found by a read, extracted with no lock held, then written in write
+    transactions of at most about ``WRITE_HOLD_S`` each (``store_prepared`` checks again under the lock)."""
+    with factory() as s:
+        known = set(s.scalars(select(Document.sha256).where(Document.sha256.in_([p.raw_sha for p in batch]))))
+    fresh: list[Prepared] = []
+    for p in batch:
+        if p.raw_sha in known:
+            report.duplicates += 1
+            continue
+        known.add(p.raw_sha)  # the same bytes twice in one chunk: the second is a duplicate
+        fresh.append(prepare_hooks(p) if run_hooks else p)
+    i = 0
+    while i < len(fresh):
+        with factory.begin() as s:
+            begin_write(s)
+            start = monotonic()
+            while i < len(fresh) and monotonic() - start < WRITE_HOLD_S:
+                store_prepared(s, fresh[i : i + WRITE_SLICE], report, run_hooks=run_hooks)
+                i += WRITE_SLICE
 
 
 def ingest_bytes(
@@ -363,6 +411,11 @@ def ingest_bytes(
 
     ``source`` is a Source row or a locator (default ``"<source_kind>:<origin>"``). Raises BadInput when
     the bytes cannot be read or a document hook fails (nothing of it is left in the session).
+
+    The bytes are read and extracted first, with no lock held; then the caller's transaction takes the
+    write lock (``begin_write``) and stores the document, unless the same bytes are there by then: those
+    are answered instead, so concurrent posts of one document store it once and all get its id. The
+    caller commits (soon: it holds the write lock).
     """
     if isinstance(source, Source):
         locator, source_kind = source.locator, source.kind
@@ -373,6 +426,11 @@ def ingest_bytes(
     )
     found = session.scalar(select(Document).where(Document.sha256 == prepared.raw_sha))
     if found is not None:
+        return found, False
+    prepare_hooks(prepared)
+    begin_write(session)
+    found = session.scalar(select(Document).where(Document.sha256 == prepared.raw_sha))
+    if found is not None:  # stored meanwhile by another request
         return found, False
     report = IngestReport()
     store_prepared(session, [prepared], report)

@@ -1,16 +1,47 @@
-"""Engine and session factory. SQLite runs in WAL mode; PostgreSQL via ``postgresql+psycopg://``."""
+"""Engine, sessions and the write lock. SQLite runs in WAL mode; PostgreSQL via ``postgresql+psycopg://``.
+
+Concurrency model (the same on both stores):
+
+* **Reads** never take the write lock. On SQLite a transaction starts with a plain (deferred) ``BEGIN``
+  and reads a snapshot; WAL lets it run beside a writer.
+* **Writes** take the store's write lock up front, through :func:`begin_write` (or
+  ``session_scope(write=True)``), and wait for it at most ``db_busy_timeout_s``. On SQLite that is
+  ``BEGIN IMMEDIATE`` under the busy timeout; on PostgreSQL a transaction-scoped advisory lock under
+  ``lock_timeout``, so that writers that merge incidents see each other's rows as SQLite's do. Callers
+  do their slow work (reading, extraction) first and keep the write transaction short.
+* **Safety net** for code that reads and then writes without saying so: on SQLite a deferred
+  transaction that has only read is moved onto the write lock at its first write (or savepoint): its
+  read snapshot ends there, as each statement's does on PostgreSQL (READ COMMITTED), instead of
+  failing with ``database is locked``.
+* **Request sessions** (:func:`request_session`) pass a per-process gate before they are made, reads
+  and writes through separate gates (``web_read_sessions`` / ``web_write_sessions``): a request waits
+  there without holding a thread or a connection, the pool (``db_pool_size``) holds every session the
+  gates let in, and reads never wait behind writes. See notes/concurrency.md.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import re
+import zlib
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vedette.config import get_settings
+
+# Where a connection stands in its transaction (kept in ``Connection.info``, i.e. per DB-API connection).
+_STATE = "vedette.txn"
+FRESH, READ, WRITE = "fresh", "read", "write"
+_NOT_STATEMENTS = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA|END)\b", re.IGNORECASE)
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+# One advisory lock key for the store's write lock on PostgreSQL (a stable 32-bit number).
+WRITE_LOCK_KEY = zlib.crc32(b"vedette.store.write")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
@@ -19,22 +50,96 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API conne
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={int(get_settings().db_busy_timeout_s * 1000)}")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # pysqlite's own transaction handling commits when a SAVEPOINT is released outside an explicit
+    # transaction; let SQLAlchemy emit BEGIN itself so nested transactions behave (SQLAlchemy's recipe).
+    # A plain BEGIN is deferred: it takes no lock until the transaction writes.
+    conn.exec_driver_sql("BEGIN")
+    conn.info[_STATE] = FRESH
+
+
+def _txn_end(conn: Connection) -> None:
+    conn.info.pop(_STATE, None)
+
+
+def _sqlite_take_write_lock(conn: Connection) -> None:
+    """Put this SQLite transaction on the write lock now (waiting up to the busy timeout).
+
+    A deferred transaction that has read holds a snapshot, and SQLite refuses to turn a stale snapshot
+    into a writer (``database is locked`` at once, whatever the busy timeout): so it ends its read-only
+    part and begins again with ``BEGIN IMMEDIATE``; nothing it wrote is lost, since it wrote nothing yet.
+    """
+    if conn.info.get(_STATE) in (None, WRITE):
+        return
+    raw = conn.connection.driver_connection
+    raw.execute("COMMIT")  # read-only so far: ends the snapshot, nothing else
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except raw.OperationalError as exc:  # still locked after the busy timeout
+        raw.execute("BEGIN")  # the caller's transaction stays open (it will roll back)
+        conn.info[_STATE] = FRESH
+        raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
+    conn.info[_STATE] = WRITE
+
+
+def _sqlite_before_execute(conn, _cursor, statement, _params, _context, _many):  # noqa: ANN001, ANN202
+    state = conn.info.get(_STATE)
+    if state is None or state == WRITE or _NOT_STATEMENTS.match(statement):
+        return statement, _params
+    if _WRITES.match(statement):
+        if state == READ:
+            _sqlite_take_write_lock(conn)  # the safety net: read, then write
+        conn.info[_STATE] = WRITE  # a fresh transaction's first write waits for the lock under busy_timeout
+    else:
+        conn.info[_STATE] = READ
+    return statement, _params
+
+
+def _sqlite_savepoint(conn: Connection, _name: str) -> None:
+    # SAVEPOINTs here mean "write this, or nothing of it": take the lock before the savepoint opens, as
+    # the read-then-write move above cannot happen inside one.
+    _sqlite_take_write_lock(conn)
+
+
+def _pg_take_write_lock(conn: Connection) -> None:
+    if conn.info.get(_STATE) == WRITE:
+        return
+    timeout_ms = int(get_settings().db_busy_timeout_s * 1000)
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {timeout_ms}")
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+    conn.info[_STATE] = WRITE
+
+
+def _pool_args() -> dict[str, Any]:
+    s = get_settings()
+    size = s.db_pool_size or (s.web_read_sessions + s.web_write_sessions + 8)
+    return {"pool_size": size, "max_overflow": s.db_pool_overflow, "pool_timeout": s.db_pool_timeout_s}
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        memory = not path or path == ":memory:"
+        if not memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        timeout = get_settings().db_busy_timeout_s
+        connect_args = {"check_same_thread": False, "timeout": timeout}
+        engine = create_engine(url, connect_args=connect_args, **({} if memory else _pool_args()))
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling commits when a SAVEPOINT is released outside an explicit
-        # transaction; let SQLAlchemy emit BEGIN itself so nested transactions behave (SQLAlchemy's recipe)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "commit", _txn_end)
+        event.listen(engine, "rollback", _txn_end)
+        event.listen(engine, "savepoint", _sqlite_savepoint)
+        event.listen(engine, "before_cursor_execute", _sqlite_before_execute, retval=True)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, **_pool_args())
+    event.listen(engine, "commit", _txn_end)
+    event.listen(engine, "rollback", _txn_end)
+    return engine
 
 
 @lru_cache(maxsize=4)
@@ -46,11 +151,29 @@ def session_factory(url: str | None = None) -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(url), expire_on_commit=False)
 
 
+def begin_write(session: Session) -> Connection:
+    """Make the session's transaction a write transaction now: it holds the store's write lock until it
+    commits or rolls back, having waited at most ``db_busy_timeout_s`` for it.
+
+    Call it right before the writes, after the slow work. Reads in the same transaction before this
+    call may be re-read afterwards on SQLite (see the module's note); on PostgreSQL nothing changes.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        _sqlite_take_write_lock(conn)
+    elif conn.dialect.name == "postgresql":
+        _pg_take_write_lock(conn)
+    return conn
+
+
 @contextmanager
-def session_scope(url: str | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
+def session_scope(url: str | None = None, *, write: bool = False) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error; ``write=True`` takes the write
+    lock first (:func:`begin_write`)."""
     session = session_factory(url)()
     try:
+        if write:
+            begin_write(session)
         yield session
         session.commit()
     except BaseException:
@@ -58,3 +181,66 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# ---- request sessions: gates sized with the pool and the thread pool ---------------------------------------
+
+
+class _Capacity:
+    """Per event loop: the read and write gates, and the thread pool sized with them."""
+
+    def __init__(self) -> None:
+        import anyio
+        import anyio.to_thread
+
+        s = get_settings()
+        self.read = anyio.Semaphore(s.web_read_sessions)
+        self.write = anyio.Semaphore(s.web_write_sessions)
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, s.web_threads)
+
+
+def _capacity() -> _Capacity:
+    from anyio.lowlevel import RunVar
+
+    global _CAPACITY
+    if _CAPACITY is None:
+        _CAPACITY = RunVar("vedette_capacity")
+    cap = _CAPACITY.get(None)
+    if cap is None:
+        cap = _Capacity()
+        _CAPACITY.set(cap)
+    return cap
+
+
+_CAPACITY = None
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _in_thread(fn, *args) -> Any:  # noqa: ANN001
+    """Finish a session on a thread of its own limiter: a request that holds a connection never queues
+    behind requests that wait for one (FastAPI does the same for the exit of sync dependencies)."""
+    import anyio
+    import anyio.to_thread
+
+    with anyio.CancelScope(shield=True):
+        return await anyio.to_thread.run_sync(fn, *args, limiter=anyio.CapacityLimiter(1))
+
+
+@asynccontextmanager
+async def request_session(method: str = "GET", url: str | None = None) -> AsyncIterator[Session]:
+    """The session of one HTTP request: admitted by the read gate (GET, HEAD, OPTIONS) or the write gate
+    (anything else), committed when the request succeeds, rolled back otherwise, and closed on a thread
+    that no other request can hold up."""
+    cap = _capacity()
+    gate = cap.read if method.upper() in READ_METHODS else cap.write
+    async with gate:
+        session = session_factory(url)()
+        try:
+            yield session
+            await _in_thread(session.commit)
+        except BaseException:
+            await _in_thread(session.rollback)
+            raise
+        finally:
+            await _in_thread(session.close)
