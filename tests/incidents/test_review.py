@@ -14,7 +14,7 @@ from vedette.errors import BadInput, Conflict, NotFound
 from vedette.incidents import repository as repo
 from vedette.incidents import review
 from vedette.incidents import review_repository as rrepo
-from vedette.incidents.models import Incident, IncidentMove, Report
+from vedette.incidents.models import Incident, IncidentEdit, IncidentMove, Report
 from vedette.incidents.service import store_records
 from vedette.intake.models import Document
 from vedette.tenancy.models import AuditEvent
@@ -469,3 +469,27 @@ def test_places_by_hand_come_from_the_gazetteer(session) -> None:
     assert (other.place, other.admin1, other.lat) == ("Nairobi", inc.admin1, inc.lat)
     with pytest.raises(BadInput):
         review.edit(session, other.id, OP, {"place_id": "gn:0"}, version=other.version)
+
+
+def test_two_operators_editing_at_once_one_wins_the_other_gets_409(client, session) -> None:
+    import threading
+
+    a, _ = _seed(session)
+    barrier = threading.Barrier(2)
+    answers: list[int] = []
+
+    def patch(killed: int) -> None:
+        barrier.wait()
+        r = client.patch(f"/api/review/incidents/{a}", json={"version": 1, "set": {"killed": killed}})
+        answers.append(r.status_code)
+
+    threads = [threading.Thread(target=patch, args=(k,)) for k in (10, 20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [200, 409]
+    session.expire_all()
+    inc = session.get(Incident, a)
+    assert inc.version == 2 and inc.killed in (10, 20)
+    assert session.scalar(select(func.count()).select_from(IncidentEdit)) == 1
