@@ -22,7 +22,7 @@ from vedette.people.api import router as people_router
 from vedette.risk.api import router as risk_router
 from vedette.risk.levels_api import router as risk_levels_router
 from vedette.web.dashboard_api import router as dashboard_router
-from vedette.web.limits import BodySizeLimit
+from vedette.web.limits import BodySizeLimit, document_body_errors
 from vedette.web.pages import router as pages_router
 from vedette.web.pages.common import SignInRequired, sign_in_redirect
 
@@ -79,4 +79,5 @@ def create_app() -> FastAPI:
     app.include_router(review_router, prefix="/api")  # incident review: its routes sign in (tenancy.deps)
     app.include_router(risk_levels_router, prefix="/api")  # the risk picture: its routes sign in
     app.include_router(pages_router)
+    document_body_errors(app)  # 400 and 413 on every operation with a body
     return app

@@ -8,7 +8,8 @@
   them (SQLite fails on integers of 2^63 and more, PostgreSQL's INTEGER ids on 2^31 and more).
 - Every timestamp carries its zone (``UtcDatetime``): SQLite gives naive datetimes back; they are UTC.
 - Strings that reach the store are storable (``StoredStr``): no NUL, no lone surrogate.
-- ``responses()`` names the error answers an operation may give, so the OpenAPI documents them all.
+- ``responses()`` names the error answers an operation may give, so the OpenAPI documents them all;
+  ``document_body_errors`` adds 400 and 413 to every operation with a body.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import HTTPException
+from fastapi import FastAPI, HTTPException
 from pydantic import AfterValidator, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -73,6 +74,26 @@ ERROR_DESCRIPTIONS = {
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route: the given error codes with their descriptions."""
     return {code: {"description": ERROR_DESCRIPTIONS[code]} for code in codes}
+
+
+def document_body_errors(app: FastAPI) -> None:
+    """Document 400 and 413 on every operation that takes a request body: FastAPI answers 400 to a body it
+    cannot decode and ``BodySizeLimit`` 413 to one over its limit, whatever the route. Wraps the app's
+    OpenAPI generation (routers may be included before or after)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            for ops in generate().get("paths", {}).values():
+                for op in ops.values():
+                    if isinstance(op, dict) and "requestBody" in op:
+                        for code in ("400", "413"):
+                            op.setdefault("responses", {}).setdefault(
+                                code, {"description": ERROR_DESCRIPTIONS[int(code)]}
+                            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class BodyTooLarge(HTTPException):
