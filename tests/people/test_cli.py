@@ -45,3 +45,19 @@ def test_cli_import_exposure_export_and_erase(session, make_scope, clean_db, tmp
     assert erased.exit_code == 0 and "1 segments" in erased.stdout
     r = runner.invoke(_app(), ["exposure", str(inc.id), "--org", "org-a", "--json"])
     assert json.loads(r.stdout)["count"] == 0
+
+
+def test_cli_add_show_and_advisory_exposure(session, make_scope) -> None:
+    make_scope("org-a")
+    session.commit()
+    runner = CliRunner()
+    bad = runner.invoke(_app(), ["people", "add", "Bad", "--org", "org-a", "--phone", "12ab"])
+    assert bad.exit_code == 2 and "phone" in bad.output
+    r = runner.invoke(_app(), ["people", "add", "Awa", "--org", "org-a", "--phone", "+223 20 22 12 34", "--id", "a1"])
+    assert r.exit_code == 0 and "+22320221234" in r.stdout, r.output
+    pid = int(r.stdout.split()[1])
+    shown = json.loads(runner.invoke(_app(), ["people", "show", str(pid), "--org", "org-a"]).stdout)
+    assert shown["person"]["external_id"] == "a1"
+    assert runner.invoke(_app(), ["people", "show", str(pid), "--org", "org-b-missing"]).exit_code == 2
+    adv = runner.invoke(_app(), ["people", "advisory-exposure", "ML", "--org", "org-a", "--region", "Ségou"])
+    assert adv.exit_code == 0 and json.loads(adv.stdout)["area"] == "in region Ségou (ML-4)"

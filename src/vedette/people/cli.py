@@ -62,6 +62,77 @@ def register(app: typer.Typer) -> None:
             table.add_row(str(p["id"]), p["external_id"], p["name"], " ".join(p["phones"]), ", ".join(p["tags"]))
         out.print(table)
 
+    @people.command("add")
+    def add(
+        name: str = typer.Argument(..., help="Full name"),
+        org: str = ORG,
+        external_id: str = typer.Option(None, "--id", help="Stable external id (generated when absent)"),
+        email: list[str] = typer.Option(None, "--email"),
+        phone: list[str] = typer.Option(None, "--phone", help="Any written form; stored in E.164"),
+        nationality: str = typer.Option(None),
+        language: str = typer.Option("en", help="en | fr"),
+        channel: str = typer.Option("email", help="email | sms | phone | webhook"),
+        tag: list[str] = typer.Option(None, "--tag"),
+    ) -> None:
+        """Add one person (the same checks as the API and the imports)."""
+        from pydantic import ValidationError
+
+        from vedette.errors import VedetteError
+        from vedette.people import service as svc
+        from vedette.people.schemas import PersonIn
+        from vedette.store.db import session_scope
+        from vedette.tenancy.authz import cli_scope
+
+        try:
+            data = PersonIn(external_id=external_id, name=name, emails=email or [], phones=phone or [],
+                            nationality=nationality, language=language, channel=channel, tags=tag or [])
+            with session_scope() as s:
+                person = svc.create_person(s, cli_scope(s, org), data)
+                out.print(f"person {person.id} ({person.external_id}): {person.name} {' '.join(person.phones)}")
+        except ValidationError as exc:
+            _fail(ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())))
+        except VedetteError as exc:
+            _fail(exc)
+
+    @people.command("show")
+    def show(person: int = typer.Argument(..., help="Person id"), org: str = ORG) -> None:
+        """One person's data: contacts, trips and segments, known locations, positions (JSON)."""
+        from vedette.errors import VedetteError
+        from vedette.people import service as svc
+        from vedette.store.db import session_scope
+        from vedette.tenancy.authz import cli_scope
+
+        try:
+            with session_scope() as s:
+                data = svc.export_person(s, cli_scope(s, org), person)
+        except VedetteError as exc:
+            _fail(exc)
+        _dump(data)
+
+    @people.command("advisory-exposure")
+    def advisory_exposure(
+        country: str = typer.Argument(..., help="ISO 3166-1 alpha-2"),
+        org: str = ORG,
+        region: str = typer.Option(None, help="ISO 3166-2 code or name"),
+        at: str = typer.Option(None, help="When the advisory changed (ISO; default now)"),
+        bound_days: int = typer.Option(None, "--bound-days"),
+        as_of: str = typer.Option(None, "--as-of"),
+    ) -> None:
+        """Who is in, or bound within N days for, a country or region whose advisory changed (JSON)."""
+        from vedette.errors import VedetteError
+        from vedette.people import service as svc
+        from vedette.people.schemas import ExposureOut
+        from vedette.store.db import session_scope
+        from vedette.tenancy.authz import cli_scope
+
+        try:
+            with session_scope() as s:
+                ans = svc.advisory_exposure(s, cli_scope(s, org), country, region, at=_when(at, "--at"),
+                                            bound_days=bound_days, as_of=_when(as_of, "--as-of"))
+        except VedetteError as exc:
+            _fail(exc)
+        _dump(ExposureOut(**ans).model_dump(mode="json"))
+
     @people.command("import")
     def import_(
         path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV (people, segments, locations) or .ics"),
