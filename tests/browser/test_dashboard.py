@@ -128,3 +128,47 @@ def test_duty_analyst_flow(live_server: str, page, demo_store: dict, tmp_path, c
 
     assert page.remote == []
     assert page.errors == []
+
+
+def test_hand_entry_edit_and_stale_edit(live_server: str, page, demo_store: dict, clean_db: str) -> None:  # noqa: ANN001
+    from vedette.incidents.models import Incident
+    from vedette.store.db import session_scope
+
+    _sign_in(page, live_server, demo_store, "/feed")
+    pg = page.page
+    pg.click("button[data-open=new-dialog]")
+    form = pg.locator("#new-form")
+    form.locator("[name=date]").fill("2012-03-27")
+    form.locator("[name=category]").select_option("civil_unrest")
+    form.locator("[name=place]").fill("Kati")
+    form.locator("[name=place]").dispatch_event("input")
+    pg.wait_for_timeout(1200)  # the gazetteer's suggestions arrive
+    form.locator("[name=place]").dispatch_event("change")
+    form.locator(".place-resolved").wait_for(state="visible")
+    assert "ML" in form.locator(".place-resolved").inner_text()
+    _axe(page, "hand entry")
+    page.screenshot("07-hand-entry")
+    form.locator("button[type=submit]").click()  # no source note: refused, next to the field
+    form.locator('.field-error[data-for="source_note"]:not(:empty), .form-error:not(:empty)').first.wait_for()
+    form.locator("[name=source_note]").fill("Phone call from our Kati liaison, 27 March 09:00")
+    form.locator("button[type=submit]").click()
+    pg.wait_for_url(re.compile(r"/incidents/\d+$"))
+    new_id = int(pg.url.rsplit("/", 1)[1])
+    with session_scope(clean_db) as s:
+        inc = s.get(Incident, new_id)
+        assert (inc.status, inc.source, inc.place, inc.country) == ("confirmed", "manual", "Kati", "ML")
+        assert inc.lat is not None
+
+    # someone else edits it meanwhile: this page's edit is refused and said so, not written over
+    pg.click("button[data-open=edit-dialog]")
+    with session_scope(clean_db) as s:
+        s.get(Incident, new_id).version += 1
+    edit = pg.locator("#edit-form")
+    edit.locator("[name=killed]").fill("2")
+    edit.locator("button[type=submit]").click()
+    edit.locator(".form-error:not(:empty), .field-error:not(:empty)").first.wait_for()
+    assert "reload" in edit.inner_text().lower()
+    page.screenshot("08-stale-edit")
+    with session_scope(clean_db) as s:
+        assert s.get(Incident, new_id).killed is None
+    assert page.errors == []

@@ -121,4 +121,5 @@ def incident_page(
     except NotFound:
         exposure = None
     can_review = who.can("review_shared")
-    return render(request, "incident.html", who, inc=view, snippets=snippets, exposure=exposure, can_review=can_review)
+    return render(request, "incident.html", who, inc=view, snippets=snippets, exposure=exposure, can_review=can_review,
+                  categories=CATEGORIES)
