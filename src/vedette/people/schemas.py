@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
+from phonenumbers import phonenumberutil as _pnu
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from vedette.web.limits import StoredStr, UtcDatetime
@@ -26,6 +27,19 @@ Language = Literal["en", "fr"]
 E164 = re.compile(r"\+([1-9]\d{6,14})")
 
 
+def _surely_valid(num: phonenumbers.PhoneNumber, nsn: str) -> bool:
+    """True when the number matches its only region's general pattern and its fixed-line or mobile one: a
+    subset of ``is_valid_number`` (which tries every kind of number), asked first because it is cheaper."""
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(num.country_code)
+    if not regions or len(regions) != 1:
+        return False
+    md = phonenumbers.PhoneMetadata.metadata_for_region(regions[0], None)
+    if md is None:
+        return False
+    matches = _pnu._is_number_matching_desc  # noqa: SLF001 - the check is_valid_number itself makes
+    return matches(nsn, md.general_desc) and (matches(nsn, md.fixed_line) or matches(nsn, md.mobile))
+
+
 def _e164_fast(raw: str) -> str | None:
     """A number already written in E.164 and valid, without the full parse (imports of many rows); None
     sends it to the full parse (which alone decides that a number is not valid)."""
@@ -40,7 +54,7 @@ def _e164_fast(raw: str) -> str | None:
             if not rest or rest[0] == "0":
                 return None
             num = phonenumbers.PhoneNumber(country_code=cc, national_number=int(rest))
-            return raw if phonenumbers.is_valid_number(num) else None
+            return raw if _surely_valid(num, rest) or phonenumbers.is_valid_number(num) else None
     return None
 
 
