@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from vedette.errors import NotFound
@@ -190,7 +190,7 @@ def add_many(session: Session, scope: OrgScope, model: type, rows: list[dict]) -
     for r in rows:
         r["organisation_id"] = scope.org_id
     for i in range(0, len(rows), 5000):
-        session.execute(insert(model).execution_options(render_nulls=True), rows[i : i + 5000])
+        session.execute(model.__table__.insert(), rows[i : i + 5000])
 
 
 def delete_obj(session: Session, scope: OrgScope, obj: object) -> None:
@@ -230,7 +230,7 @@ def replace_whereabouts(session: Session, scope: OrgScope, source: str, source_i
             if r["organisation_id"] != scope.org_id:
                 raise NotFound("record outside the organisation")
         for i in range(0, len(rows), 5000):
-            session.execute(insert(Whereabouts).execution_options(render_nulls=True), rows[i : i + 5000])
+            session.execute(Whereabouts.__table__.insert(), rows[i : i + 5000])
 
 
 def close_positions(session: Session, scope: OrgScope, person_id: int, at: datetime) -> None:
