@@ -319,9 +319,14 @@ def test_a_trickling_server_is_cut_at_the_deadline(
     assert "timed out: the fetch deadline of 1.5 s passed" in outcome.message
 
 
-def test_slow_urls_posted_at_once_hold_no_request_thread(client, monkeypatch: pytest.MonkeyPatch) -> None:
-    """45 posted URLs all wait on a server at once (more than the 40 threads that serve requests); the
-    incidents list still answers while they wait, and each post gets its answer once the server does."""
+def test_slow_urls_posted_at_once_hold_no_request_thread(
+    client, clean_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """45 posted URLs all wait on a server at once (more than the 40 threads that serve requests), holding
+    no store connection; the incidents list still answers while they wait, and each post gets its answer
+    once the server does."""
+    from vedette.store.db import get_engine
+
     _setting(monkeypatch, fetch_deadline_s="120", fetch_timeout_s="120")
     posts = 45
     with Trickle(hold=True) as server:
@@ -338,6 +343,7 @@ def test_slow_urls_posted_at_once_hold_no_request_thread(client, monkeypatch: py
                 break
             time.sleep(0.05)
         assert server.accepted == posts
+        assert get_engine(None).pool.checkedout() <= 2  # the app's engine: not one connection per waiting post
         listing = _run_bounded(lambda: client.get("/api/incidents"), bound_s=60)
         assert not isinstance(listing, BaseException) and listing.status_code == 200
         assert answers == [] and not server.release.is_set()  # answered while all 45 fetches were held

@@ -96,10 +96,14 @@ async def post_document(request: Request, response: Response, session: Session =
         name = body.name or "posted.txt"
         args = (body.text.encode("utf-8") if body.text else b"", name, f"api:{name}", "text/plain")
     # Reading and parsing are blocking work: keep them off the event loop. A URL is fetched on threads of its
-    # own (intake/fetch.py), so slow sites never hold the threads that answer other requests.
+    # own (intake/fetch.py), so slow sites never hold the threads that answer other requests, nor (the
+    # session's reads so far committed) a store connection.
     from vedette.intake.fetch import fetch_async
 
-    fetched = await fetch_async(url) if url else None
+    fetched = None
+    if url:
+        await run_in_threadpool(session.commit)
+        fetched = await fetch_async(url)
     doc, created = await run_in_threadpool(_ingest, session, url, *args, fetched)
     response.status_code = 201 if created else 200
     return _out(doc, created)
