@@ -3,15 +3,21 @@ incidents (goal < 1 s), and the update after one new incident through ``ScoreInd
 the baseline of recomputing everything from scratch after that one incident, measured in the same run.
 
 Synthetic incidents: 60 countries of 12 regions each (a tenth without a region), two years of dates,
-severities 1-5. The scorer's own work is timed (the store's reads and writes are not).
+severities 1-5. The scorer's own work is timed (the store's reads and writes are not). With ``--store``,
+the same 100,000 incidents are also written to a temporary SQLite store (real country and region names)
+and ``scores.compute_for`` is timed end to end: reading the counted incidents, their evidence and edits,
+severity by the table, regions by code, the scores (printed, not in the JSON line).
 
-    .venv/bin/python bench/risk.py
+    .venv/bin/python bench/risk.py [--store]
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import sys
+import tempfile
 import time
 
 import numpy as np
@@ -82,5 +88,47 @@ def main() -> None:
     }))
 
 
+def from_store() -> None:
+    import random
+    from datetime import date, timedelta
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["VEDETTE_VAR_DIR"] = tmp
+        os.environ.pop("VEDETTE_DATABASE_URL", None)
+        from vedette.config import get_settings
+        from vedette.incidents.models import Incident
+        from vedette.risk import areas, scores
+        from vedette.store.db import get_engine, session_scope
+        from vedette.store.migrate import upgrade
+
+        url = get_settings().effective_database_url
+        upgrade(url)
+        rng = random.Random(SEED)
+        regions = [(cc, label) for cc in ("ML", "NE", "BF", "NG", "TD", "CM", "SD", "SO", "YE", "HT")
+                   for _code, label, _lat, _lon in areas.regions_of(cc)]
+        cats = ["armed_conflict", "terrorism", "civil_unrest", "coup", "kidnapping", "crime", "political"]
+        start = date(2023, 1, 1)
+        rows = []
+        for _ in range(N):
+            cc, label = rng.choice(regions)
+            rows.append({
+                "date": (start + timedelta(days=rng.randrange(DAYS))).isoformat(), "country": cc, "admin1": label,
+                "category": rng.choice(cats), "killed": rng.choice([None, None, 1, 3, 12]), "actors": [],
+                "summary": f"Armed men attacked {rng.choice(['a market', 'a convoy', 'a village'])} in {label}.",
+                "date_certain": True, "locked": False,
+            })
+        with get_engine(url).begin() as conn:
+            conn.execute(Incident.__table__.insert(), rows)
+        with session_scope(url) as s:
+            scores.compute_for(s, "ML")  # warm-up: gazetteer regions, imports
+            t = time.perf_counter()
+            out = scores.compute_for(s)
+            dt = time.perf_counter() - t
+        print(f"from the store (SQLite): {N:,} incidents -> {len(out)} areas in {dt:.2f} s "
+              "(read, severity, regions, scores)")
+
+
 if __name__ == "__main__":
+    if "--store" in sys.argv:
+        from_store()
     main()

@@ -69,7 +69,23 @@ def counted_incidents(session: Session, country: str | None = None, ids: Sequenc
         q = q.where(Incident.country == country.upper())
     if ids is not None:
         q = q.where(Incident.id.in_(list(ids)))
-    return list(session.execute(q.order_by(Incident.date, Incident.id)).all())
+    return list(session.connection().execute(q.order_by(Incident.date, Incident.id)).all())
+
+
+def counted_evidence(session: Session, country: str | None = None) -> dict[int, list[str]]:
+    """incident id -> the evidence of its reports, for every counted incident (one query)."""
+    from vedette.incidents.models import Incident, Report
+
+    q = select(Report.incident_id, Report.evidence).join(Incident, Incident.id == Report.incident_id)
+    status = getattr(Incident, "status", None)
+    if status is not None:
+        q = q.where(status.in_(counted_statuses()))
+    if country:
+        q = q.where(Incident.country == country.upper())
+    out: dict[int, list[str]] = {}
+    for iid, ev in session.connection().execute(q.order_by(Report.id)):
+        out.setdefault(iid, []).append(ev)
+    return out
 
 
 def evidence_of(session: Session, incident_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -176,24 +192,27 @@ def incident_statuses(session: Session, incident_ids: Sequence[int]) -> dict[int
     return dict(session.execute(select(Incident.id, status).where(Incident.id.in_(list(incident_ids)))).all())
 
 
-def severity_edits(session: Session, incident_ids: Sequence[int]) -> dict[int, int]:
-    """incident id -> the severity an operator set (incident review's edits), where one is in force."""
+def severity_edits(session: Session, incident_ids: Sequence[int] | None = None) -> dict[int, int]:
+    """incident id -> the severity an operator set (incident review's edits), where one is in force
+    (the newest severity edit of an incident, unless it cleared the field); all incidents when no ids."""
     try:
-        from vedette.incidents.review_repository import active_edits
+        from vedette.incidents.models import IncidentEdit
     except ImportError:
         return {}
     from vedette.incidents.models import Incident
 
+    q = select(IncidentEdit.incident_id, IncidentEdit.cleared).where(IncidentEdit.field == "severity")
+    newest: dict[int, bool] = {}
+    for iid, cleared in session.connection().execute(q.order_by(IncidentEdit.id)):
+        newest[iid] = bool(cleared)
+    wanted = set(incident_ids) if incident_ids is not None else None
+    touched = [i for i, cleared in newest.items() if not cleared and (wanted is None or i in wanted)]
     out: dict[int, int] = {}
-    ids = list(incident_ids)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        edits = active_edits(session, chunk)
-        touched = [iid for iid in chunk if "severity" in edits.get(iid, {})]
-        if touched:
-            for iid, sev in session.execute(select(Incident.id, Incident.severity).where(Incident.id.in_(touched))):
-                if sev is not None:
-                    out[iid] = sev
+    for i in range(0, len(touched), 500):
+        q2 = select(Incident.id, Incident.severity).where(Incident.id.in_(touched[i : i + 500]))
+        for iid, sev in session.connection().execute(q2):
+            if sev is not None:
+                out[iid] = sev
     return out
 
 

@@ -16,30 +16,55 @@ from vedette.risk import areas
 from vedette.risk import repository as repo
 from vedette.risk.models import RiskScore
 from vedette.risk.score import SCORER, Incidents, Weights, compute, day_of
-from vedette.risk.severity import Severity, severity
+from vedette.risk.severity import severity
+from vedette.risk.severity import value as severity_value
 
 
-def load(session: Session, country: str | None = None) -> tuple[Incidents, dict[int, dict]]:
-    """Counted incidents in columns, and a short view of each by id (for explanations)."""
+def load(session: Session, country: str | None = None) -> tuple[Incidents, dict[int, tuple]]:
+    """Counted incidents in columns (severity by the table, or an operator's), and each one's row and
+    evidence by id (explanations are built for the incidents that weigh most only)."""
     rows = repo.counted_incidents(session, country)
-    evidence = repo.evidence_of(session, [r.id for r in rows])
-    edited = repo.severity_edits(session, [r.id for r in rows])
+    evidence = repo.counted_evidence(session, country)
+    edited = repo.severity_edits(session)
     inc = Incidents()
-    views: dict[int, dict] = {}
-    for r in rows:
-        day = day_of(r.date)
+    kept: dict[int, tuple] = {}
+    regions: dict[tuple[str, str | None], int] = {}
+    days: dict[str, int | None] = {}
+    ids, day_col, sev_col, c_col, r_col = inc.ids, inc.days, inc.sev, inc.c_idx, inc.r_idx
+    for row in rows:
+        iid, when, _time, cc, admin1, category, killed, injured, hostages, summary = row[:10]
+        day = days[when] if when in days else days.setdefault(when, day_of(when))
         if day is None:
             continue
-        sev = severity(r.category, r.killed, r.injured, r.hostages_or_kidnapped, (r.summary, *evidence.get(r.id, [])))
-        if r.id in edited:  # an operator's severity stands
-            sev = Severity(min(max(int(edited[r.id]), 1), 5), ["set by an operator"])
-        region = areas.region_code(r.country, r.admin1)
-        inc.add(r.id, day, sev.value, r.country, region)
-        views[r.id] = {
-            "incident_id": r.id, "date": r.date, "category": r.category, "summary": (r.summary or "")[:300],
-            "severity": sev.value, "severity_explained": sev.steps,
-        }
-    return inc, views
+        ev = evidence.get(iid, ())
+        if iid in edited:  # an operator's severity stands
+            sev = min(max(int(edited[iid]), 1), 5)
+        else:
+            sev = severity_value(category, killed, injured, hostages, (summary, *ev) if ev else (summary,))
+        key = (cc, admin1)
+        r_idx = regions.get(key)
+        if r_idx is None:
+            code = areas.region_code(cc, admin1)
+            r_idx = regions[key] = inc.area((cc, code)) if code else -1
+        ids.append(iid)
+        day_col.append(day)
+        sev_col.append(sev)
+        c_col.append(inc.area((cc, "")))
+        r_col.append(r_idx)
+        kept[iid] = (row, ev, iid in edited)
+    return inc, kept
+
+
+def _explain(incident_id: int, kept: dict[int, tuple]) -> dict:
+    found = kept.get(incident_id)
+    if found is None:
+        return {}
+    r, ev, edited = found
+    sev = severity(r.category, r.killed, r.injured, r.hostages_or_kidnapped, (r.summary, *ev))
+    return {
+        "incident_id": r.id, "date": r.date, "category": r.category, "summary": (r.summary or "")[:300],
+        "severity_explained": ["set by an operator"] if edited else sev.steps,
+    }
 
 
 def _as_of(inc: Incidents, as_of: str | None) -> int | None:
@@ -53,10 +78,10 @@ def _as_of(inc: Incidents, as_of: str | None) -> int | None:
     return max(inc.days) if len(inc) else None
 
 
-def _view(s, w: Weights, views: dict[int, dict]) -> dict:  # noqa: ANN001 - an AreaScore
+def _view(s, w: Weights, kept: dict[int, tuple]) -> dict:  # noqa: ANN001 - an AreaScore
     out = s.as_dict(w)
     out["label"] = areas.country_label(s.country) if not s.admin1 else (areas.region(s.admin1) or ("", s.admin1))[1]
-    out["explained"] = [{**views.get(e["incident_id"], {}), **e} for e in out["explained"]]
+    out["explained"] = [{**_explain(e["incident_id"], kept), **e} for e in out["explained"]]
     out["weights"] = w.as_dict()
     return out
 

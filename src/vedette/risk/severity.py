@@ -86,6 +86,33 @@ def severity(
     return Severity(min(max(value, 1), 5), steps)
 
 
+@lru_cache(maxsize=4096)
+def _points(category: str | None, killed: int | None, injured: int | None, hostages: int | None) -> int:
+    """Base plus casualty points, before the target step and the cap (the same steps as ``severity``)."""
+    t = table()
+    points = t.base.get(category or "other", t.base["*"])[0]
+    best = 0
+    for kind, count in (("killed", killed), ("injured", injured), ("hostages", hostages)):
+        for threshold, pts, _n in t.steps[kind]:
+            if (count or 0) >= threshold:
+                best = max(best, pts)
+                break
+    return points + best
+
+
+def value(
+    category: str | None, killed: int | None, injured: int | None, hostages: int | None, texts: tuple = ()
+) -> int:
+    """``severity(...).value`` without building the explanation (the fast path when scoring many incidents)."""
+    points = _points(category or "other", killed, injured, hostages)
+    joined = " ".join(x for x in texts if x)
+    for _name, pts, rx in table().targets:
+        if rx.search(joined):
+            points += pts
+            break
+    return min(max(points, 1), 5)
+
+
 def of_incident(incident, evidence: list[str] | None = None) -> Severity:  # noqa: ANN001 - an Incident row
     """The severity of a stored incident (its summary and, when given, its reports' evidence)."""
     return severity(
