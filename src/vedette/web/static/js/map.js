@@ -164,9 +164,8 @@
           if (p.kind === "admin1") byArea[p.area] = p;
           if (p.kind === "airport") {
             const c = f.geometry.coordinates;
-            const colour = { open: "#1d6b2f", partly_open: "#c98a12", closed: "#a3141d" }[p.status] || "#6a6a6a";
             L.marker([c[1], c[0]], {
-              icon: L.divIcon({ className: "airport-icon", html: '<span style="background:' + colour + '">✈</span>', iconSize: [18, 18] }),
+              icon: L.divIcon({ className: "airport-icon ap-" + (p.status || "unknown"), html: "<span>✈</span>", iconSize: [18, 18] }),
               title: (p.label || p.key) + ": " + (p.status || "unknown"),
               keyboard: false,
             }).addTo(airports);
