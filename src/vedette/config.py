@@ -72,7 +72,15 @@ class Settings(BaseSettings):
     @classmethod
     def _split_allow(cls, value: object) -> object:
         if isinstance(value, str):
-            return [part for part in value.replace(",", " ").split() if part]
+            value = [part for part in value.replace(",", " ").split() if part]
+        for entry in value if isinstance(value, list) else ():
+            if isinstance(entry, str) and "/" in entry:
+                import ipaddress
+
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"fetch_allow: {entry!r} is not a network ({exc})") from None
         return value
 
     # Accounts (vedette.tenancy): sessions, tokens, sign-in throttling.

@@ -398,3 +398,17 @@ def test_a_slow_name_lookup_is_cut_at_the_deadline(settings_env: object, monkeyp
         release.set()
     assert isinstance(outcome, FetchFailed), outcome
     assert "the fetch deadline of 1 s passed" in outcome.message
+
+
+def test_fetch_allow_takes_a_list_and_refuses_a_bad_network() -> None:
+    from pydantic import ValidationError
+
+    from vedette.config import Settings
+
+    assert Settings(fetch_allow="127.0.0.1, 10.0.0.0/8 intranet.example").fetch_allow == [
+        "127.0.0.1",
+        "10.0.0.0/8",
+        "intranet.example",
+    ]
+    with pytest.raises(ValidationError, match="not a network"):
+        Settings(fetch_allow="10.0.0.0/33")
