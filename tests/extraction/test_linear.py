@@ -90,3 +90,16 @@ def test_long_documents_give_what_their_parts_give() -> None:
     one_by_one = [r for p in parts for r in extract_text("Weekly report\n\n" + p, "r.txt", timeout_s=0)]
     assert [(r.date, r.killed, r.country) for r in whole] == [(r.date, r.killed, r.country) for r in one_by_one]
     assert len(whole) == len(days)
+
+
+def test_the_word_before_a_boundary_is_the_one_the_search_found() -> None:
+    import re
+
+    from vedette.intake.components.sentences import _word_before
+
+    rng = random.Random(3)
+    alphabet = "ab.Z_ 9é\u00a0-’ĳ٣\u2167,x\u0301"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        m = re.search(r"([\w.]+)$", text)
+        assert _word_before(text, len(text)) == (m.group(1) if m else ""), repr(text)

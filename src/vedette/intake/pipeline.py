@@ -100,8 +100,8 @@ class Doc:
             ends = self.meta["_sentence_ends"] = [s.end for s in self.sentences]
         low = self.meta.get("_lowered")
         if low is None or low[0] is not self.text:
-            low = self.meta["_lowered"] = (self.text, lowered(self.text))
-        if not may_match(pattern, low[1]):
+            low = self.meta["_lowered"] = (self.text, lowered(self.text), {})
+        if not may_match(pattern, low[1], low[2]):
             return  # a string every match contains is not in the text: no need to run the pattern
         for m in gated(pattern).finditer(self.text):
             i = bisect_right(starts, m.start()) - 1

@@ -351,14 +351,22 @@ def lowered(text: str) -> str | None:
     return None
 
 
-def may_match(pattern: re.Pattern[str], low: str | None) -> bool:
-    """False only when ``pattern`` cannot match the text whose ``lowered()`` form is ``low``."""
+def may_match(pattern: re.Pattern[str], low: str | None, memo: dict | None = None) -> bool:
+    """False only when ``pattern`` cannot match the text whose ``lowered()`` form is ``low``. ``memo``, one
+    per text, keeps the answer for each set of strings (patterns share them: month names, weekdays)."""
     if low is None:
         return True
     need = _NEED_BY_PATTERN.get(pattern, False)
     if need is False:
         need = _NEED_BY_PATTERN[pattern] = needed_literals(pattern.pattern, pattern.flags & ~re.UNICODE)
-    return need is None or any(s in low for s in need)
+    if need is None:
+        return True
+    if memo is None:
+        return any(s in low for s in need)
+    found = memo.get(need)
+    if found is None:
+        found = memo[need] = any(s in low for s in need)
+    return found
 
 
 _NEED_BY_PATTERN: dict[re.Pattern[str], frozenset[str] | None] = {}

@@ -76,25 +76,33 @@ _LOWER_BOUNDARY = rx_compile(r"(?<=[a-zà-ÿ]{3})(\.)()\s+(?=[a-z][\w-]{2,}\s)")
 _LOG_ENTRY = rx_compile(r"(?<=[.!?\"”])\s+(?=\d{1,2}\s+[A-Za-zéû]+\s+(?:\d{4}\s+)?\d{1,2}[:h.]\d{2}\s*:)")
 
 
+def _word_before(text: str, end: int) -> str:
+    """The run of word characters and dots just before ``end`` (what ``([\\w.]+)$`` finds in ``text[:end]``),
+    read backwards from ``end`` instead of searched from the start (linear in long paragraphs)."""
+    i = end
+    while i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_."):
+        i -= 1
+    return text[i:end]
+
+
 def split_paragraph(text: str, offset: int) -> list[tuple[int, int]]:
     cuts = [0]
     for m in _BOUNDARY.finditer(text):
-        before = text[: m.start(1)]
-        word = re.search(r"([\w.]+)$", before)
-        token = word.group(1).lower().rstrip(".") if word else ""
+        word = _word_before(text, m.start(1))
+        token = word.lower().rstrip(".") if word else ""
         if m.group(1) == "." and (
             token in ABBREVIATIONS
             or re.fullmatch(r"[a-z]", token or "x")
             and len(token) == 1
-            and before[-1:].isupper()
+            and text[m.start(1) - 1 : m.start(1)].isupper()
         ):
             continue
         if m.group(1) == "." and re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
             continue  # U.S. / e.g.
         cuts.append(m.end(2) + (len(m.group(0)) - len(m.group(1)) - len(m.group(2))))
     for m in _LOWER_BOUNDARY.finditer(text):
-        word = re.search(r"([\w.]+)$", text[: m.start(1)])
-        if word and word.group(1).lower() not in ABBREVIATIONS and "." not in word.group(1):
+        word = _word_before(text, m.start(1))
+        if word and word.lower() not in ABBREVIATIONS and "." not in word:
             cuts.append(m.end())
     for m in _LOG_ENTRY.finditer(text):
         cuts.append(m.end())
