@@ -68,3 +68,12 @@ def test_scores_count_new_and_confirmed_only(session, client) -> None:
     assert [(w["country"], w["score"] > 0) for w in world] == [("ML", True)]
     sev = client.get(f"/api/risk/incidents/{a.id}/severity").json()
     assert sev["severity"] == 5 and sev["scheme"] == "risk.severity.v1"
+
+
+def test_score_history_is_the_trend_chart(session) -> None:
+    for k in range(10):
+        _add(session, date(2013, 5, 1) + timedelta(days=k * 3))
+    hist = scores.history(session, "ML", "Gao", days=84, step=14)
+    assert [h["as_of"] for h in hist][-1] == "2013-05-28" and len(hist) == 6
+    assert hist[0]["score"] == hist[-3]["score"] == 0.0 and hist[-1]["score"] > hist[-2]["score"] > 0
+    assert scores.history(session, "ML", days=28, step=7, until="2013-01-01")[-1]["incidents"] == 0

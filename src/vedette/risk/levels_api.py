@@ -164,6 +164,19 @@ def list_scores(
     return scores.stored(session, country) if stored else scores.compute_for(session, country, as_of)
 
 
+@router.get("/scores/history", responses=READ)
+def score_history(
+    country: str = Query(pattern=CC),
+    admin1: str | None = Query(None, max_length=120, pattern=NO_NUL, description="ISO 3166-2 code or name"),
+    days: int = Query(180, ge=1, le=3660),
+    step: int = Query(7, ge=1, le=3660),
+    until: str | None = Query(None, pattern=DAY, description="default: the newest counted incident's day"),
+    session: Session = Depends(get_session),
+) -> list[dict]:
+    """A country's or region's score and trend every ``step`` days (the trend chart), oldest first."""
+    return scores.history(session, country, admin1, days, step, until)
+
+
 @router.get("/escalations", responses=READ)
 def list_escalations(
     country: str | None = Query(None, pattern=CC),

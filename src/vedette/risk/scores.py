@@ -99,6 +99,37 @@ def compute_for(session: Session, country: str | None = None, as_of: str | None 
     return [_view(s, w, views) for _, s in sorted(scores.items())]
 
 
+def history(
+    session: Session, country: str, admin1: str | None = None, days: int = 180, step: int = 7,
+    until: str | None = None,
+) -> list[dict]:
+    """The score and trend of a country (or one of its regions) every ``step`` days over ``days`` days up to
+    ``until`` (default: the newest counted incident's day), oldest first: the trend chart."""
+    from vedette.errors import BadInput
+
+    cc = areas.check_country(country)
+    code = ""
+    if admin1:
+        code = areas.region_code(cc, admin1) or ""
+        if not code:
+            raise BadInput(f"no admin-1 region {admin1!r} in {cc}", item="admin1")
+    if not 1 <= step <= days <= 3660:
+        raise BadInput("need 1 <= step <= days <= 3660", item="days")
+    inc, _kept = load(session, cc)
+    end = _as_of(inc, until)
+    if end is None:
+        return []
+    w = Weights.from_settings()
+    out = []
+    for day in range(end - days + step, end + 1, step):
+        s = compute(inc, day, w).get((cc, code))
+        out.append({
+            "as_of": date.fromordinal(day).isoformat(), "score": s.score(w) if s else 0.0,
+            "incidents": s.incidents if s else 0, "trend": s.trend(w) if s else None,
+        })
+    return out
+
+
 def recompute(session: Session, country: str | None = None, as_of: str | None = None) -> int:
     """Compute and store the scores (replacing this scorer's previous ones); returns how many areas."""
     results = compute_for(session, country, as_of)
