@@ -87,12 +87,12 @@ def test_a_worker_polls_due_feeds_into_the_store(clean_db: str, worker, site: Lo
     assert len(_documents(clean_db)) == 2
 
 
-def test_jobs_api_enqueues_on_celery(clean_db: str, worker, site: LocalServer) -> None:
+def test_jobs_api_enqueues_on_celery(clean_db: str, accounts, worker, site: LocalServer) -> None:
     from fastapi.testclient import TestClient
 
     from vedette.web.app import create_app
 
-    with TestClient(create_app()) as client:
+    with TestClient(create_app(), headers=accounts.headers("ops", "operator")) as client:
         queued = client.post("/api/jobs/ingest", json={"url": f"{site.base}/attack"})
         assert queued.status_code == 202 and queued.json()["backend"] == "celery"
         done = _wait_for_job(client, queued.json()["id"])
@@ -109,12 +109,12 @@ def test_jobs_api_enqueues_on_celery(clean_db: str, worker, site: LocalServer) -
         assert client.post("/api/jobs/ingest", json={"url": "/etc/passwd"}).status_code == 422
 
 
-def test_jobs_api_runs_in_process_without_a_broker(clean_db: str, site: LocalServer) -> None:
+def test_jobs_api_runs_in_process_without_a_broker(clean_db: str, accounts, site: LocalServer) -> None:
     from fastapi.testclient import TestClient
 
     from vedette.web.app import create_app
 
-    with TestClient(create_app()) as client:
+    with TestClient(create_app(), headers=accounts.headers("ops", "operator")) as client:
         queued = client.post("/api/jobs/ingest", json={"url": f"{site.base}/flood"})
         assert queued.status_code == 202 and queued.json()["backend"] == "embedded"
         done = _wait_for_job(client, queued.json()["id"])
@@ -123,7 +123,7 @@ def test_jobs_api_runs_in_process_without_a_broker(clean_db: str, site: LocalSer
     assert set(_documents(clean_db)) == {f"{site.base}/flood"}
 
 
-def test_enqueue_on_a_dead_broker_is_a_503(clean_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_enqueue_on_a_dead_broker_is_a_503(clean_db: str, accounts, monkeypatch: pytest.MonkeyPatch) -> None:
     from fastapi.testclient import TestClient
 
     from vedette.config import get_settings
@@ -131,7 +131,7 @@ def test_enqueue_on_a_dead_broker_is_a_503(clean_db: str, monkeypatch: pytest.Mo
 
     monkeypatch.setenv("VEDETTE_BROKER_URL", f"redis://127.0.0.1:{free_port()}/0")
     get_settings.cache_clear()
-    with TestClient(create_app()) as client:
+    with TestClient(create_app(), headers=accounts.headers("ops", "operator")) as client:
         answer = client.post("/api/jobs/poll-feeds")
     assert answer.status_code == 503 and "cannot reach the broker at redis://127.0.0.1:" in answer.json()["detail"]
 

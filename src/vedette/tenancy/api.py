@@ -6,7 +6,7 @@ included behind ``deps.authenticated`` like every other router.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from vedette.config import get_settings
@@ -31,6 +31,7 @@ from vedette.tenancy.schemas import (
 )
 from vedette.tenancy.scope import OrgScope
 
+MAX_ID = 2**31 - 1  # ids are 32-bit in the store
 public_router = APIRouter(tags=["auth"])
 router = APIRouter(tags=["auth"])
 ERRORS = {
@@ -135,7 +136,10 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", status_code=204, responses=ERRORS)
 def revoke_token(
-    token_id: int, principal: Principal = Depends(authenticated), session: Session = Depends(get_session)
+    token_id: int = Path(ge=1, le=MAX_ID),
+    *,
+    principal: Principal = Depends(authenticated),
+    session: Session = Depends(get_session),
 ) -> Response:
     service.revoke_token(session, principal.user, token_id, actor=principal.via)
     return Response(status_code=204)
@@ -160,7 +164,10 @@ def create_user(
 
 @router.post("/users/{user_id}/deactivate", response_model=UserOut, responses=ERRORS)
 def deactivate_user(
-    user_id: int, scope: OrgScope = Depends(requires("manage_users")), session: Session = Depends(get_session)
+    user_id: int = Path(ge=1, le=MAX_ID),
+    *,
+    scope: OrgScope = Depends(requires("manage_users")),
+    session: Session = Depends(get_session),
 ):
     user = session.get(User, user_id)
     if user is None or user.organisation_id != scope.org_id:
@@ -174,7 +181,7 @@ def deactivate_user(
 @router.get("/audit", response_model=list[AuditOut], responses=ERRORS)
 def read_audit(
     limit: int = Query(100, ge=1, le=1000),
-    before_id: int | None = Query(None, ge=1, description="page: rows older than this id"),
+    before_id: int | None = Query(None, ge=1, le=MAX_ID, description="page: rows older than this id"),
     action: str | None = Query(None, max_length=64),
     scope: OrgScope = Depends(requires("read_audit")),
     session: Session = Depends(get_session),

@@ -97,8 +97,20 @@ async def _csrf_form_field(request: Request) -> str | None:
 
 
 def _route_path(request: Request) -> str:
+    """The route's template with its include prefix, as in the OpenAPI document ('/api/tokens/{token_id}').
+
+    FastAPI (0.16x) keeps the router's own route in ``scope["route"]`` (no prefix) and the effective one in
+    its ``scope["fastapi"]`` context; a test checks that the templates found here are the OpenAPI ones.
+    """
+    ctx = (request.scope.get("fastapi") or {}).get("effective_route_context")
+    template = getattr(ctx, "path_format", None)
+    if template:
+        return template
     route = request.scope.get("route")
-    return getattr(route, "path", request.url.path)
+    template = getattr(route, "path_format", None) or request.url.path
+    if request.url.path.startswith("/api/") and not template.startswith("/api/"):
+        template = "/api" + template
+    return template
 
 
 def authenticated(
@@ -132,14 +144,25 @@ def authenticated(
         key = (request.method, _route_path(request))
         require(principal.scope, ROUTE_ACTIONS.get(key, DEFAULT_UNSAFE_ACTION))
     if principal.scope.on_behalf:
-        audit.record(
+        # In a transaction of its own, committed before the act: an attempted act is on record even if it
+        # fails, and a read does not hold the write lock for its whole length.
+        scope, route, ip = (
+            principal.scope,
+            f"{request.method} {_route_path(request)}"[:64],
+            client_ip(request),
+        )
+        params = {k: str(v)[:64] for k, v in request.path_params.items()}
+        service.side_write(
             session,
-            "operator.act",
-            scope=principal.scope,
-            target_type="route",
-            target_id=f"{request.method} {_route_path(request)}"[:64],
-            detail={"path_params": {k: str(v)[:64] for k, v in request.path_params.items()}},
-            ip=client_ip(request),
+            lambda s: audit.record(
+                s,
+                "operator.act",
+                scope=scope,
+                target_type="route",
+                target_id=route,
+                detail={"path_params": params},
+                ip=ip,
+            ),
         )
     request.state.principal = principal
     return principal

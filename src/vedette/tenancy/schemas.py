@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from vedette.tenancy.clock import aware
+
+# Times leave as ISO 8601 with their UTC offset (SQLite hands them back naive).
+Utc = Annotated[datetime, AfterValidator(aware)]
 
 
 class LoginIn(BaseModel):
@@ -29,8 +35,8 @@ class UserOut(BaseModel):
     name: str
     role: str
     active: bool
-    created_at: datetime
-    last_login_at: datetime | None = None
+    created_at: Utc
+    last_login_at: Utc | None = None
 
 
 class MeOut(BaseModel):
@@ -46,7 +52,7 @@ class MeOut(BaseModel):
 class LoginOut(BaseModel):
     user: UserOut
     csrf_token: str
-    expires_at: datetime
+    expires_at: Utc
 
 
 class TokenIn(BaseModel):
@@ -59,10 +65,10 @@ class TokenOut(BaseModel):
     id: int
     name: str
     prefix: str
-    created_at: datetime
-    expires_at: datetime | None
-    revoked_at: datetime | None
-    last_used_at: datetime | None
+    created_at: Utc
+    expires_at: Utc | None
+    revoked_at: Utc | None
+    last_used_at: Utc | None
 
 
 class NewTokenOut(TokenOut):
@@ -88,7 +94,7 @@ class ResetIn(BaseModel):
 class AuditOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
-    at: datetime
+    at: Utc
     actor: str
     actor_user_id: int | None
     on_behalf: bool

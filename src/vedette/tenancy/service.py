@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -230,6 +232,17 @@ def _email_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
+def side_write(session: Session, write: Callable[[Session], object]) -> None:
+    """A short write in a transaction of its own, committed at once.
+
+    For what must not wait for (or hold) the request's transaction: a failed sign-in that must outlive the
+    failing request; the "last used" times of tokens and sessions and the audit of an operator's act,
+    which would otherwise put a read-only request on the store's write lock for its whole length.
+    """
+    with Session(bind=session.get_bind()) as s, s.begin():
+        write(s)
+
+
 def _record_failure(session: Session, email_key: str, ip: str, user: User | None) -> None:
     """Written in its own transaction: it must outlive the failing request."""
     with Session(bind=session.get_bind()) as s, s.begin():
@@ -332,7 +345,10 @@ def session_user(session: Session, cookie: str) -> tuple[User, WebSession] | Non
     if user is None or not user.active:
         return None
     if t - aware(row.last_seen_at) >= _TOUCH_EVERY:
-        row.last_seen_at = t
+        side_write(
+            session,
+            lambda s: s.execute(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=t)),
+        )
     return user, row
 
 
@@ -395,7 +411,9 @@ def token_user(session: Session, plain: str) -> tuple[User, ApiToken] | None:
     if user is None or not user.active:
         return None
     if row.last_used_at is None or t - aware(row.last_used_at) >= _TOUCH_EVERY:
-        row.last_used_at = t
+        side_write(
+            session, lambda s: s.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=t))
+        )
     return user, row
 
 

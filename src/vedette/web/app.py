@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -21,6 +21,9 @@ from vedette.jobs.api import router as jobs_router
 from vedette.people.api import router as people_router
 from vedette.risk.api import router as risk_router
 from vedette.risk.levels_api import router as risk_levels_router
+from vedette.tenancy.api import public_router as auth_public_router
+from vedette.tenancy.api import router as auth_router
+from vedette.tenancy.deps import authenticated
 from vedette.web.dashboard_api import router as dashboard_router
 from vedette.web.limits import BodySizeLimit, document_body_errors
 from vedette.web.pages import router as pages_router
@@ -72,12 +75,21 @@ def create_app() -> FastAPI:
     async def _domain_error(_request: Request, exc: VedetteError) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "item": exc.item}, status_code=exc.status_code)
 
-    routers = (intake_router, gazetteer_router, shapes_router, incidents_router, risk_router, jobs_router)
-    routers += (people_router, dashboard_router)
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict:
+        """Liveness: public (tenancy.deps.PUBLIC_ROUTES)."""
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(auth_public_router, prefix="/api")  # sign-in and reset: public (PUBLIC_ROUTES)
+    signed_in = [Depends(authenticated)]  # every other API route: a session or a bearer token
+    routers = (
+        intake_router, gazetteer_router, shapes_router, incidents_router, risk_router, jobs_router, people_router,
+        auth_router, dashboard_router,
+    )
     for router in routers:
-        app.include_router(router, prefix="/api")
-    app.include_router(review_router, prefix="/api")  # incident review: its routes sign in (tenancy.deps)
-    app.include_router(risk_levels_router, prefix="/api")  # the risk picture: its routes sign in
+        app.include_router(router, prefix="/api", dependencies=signed_in)
+    app.include_router(review_router, prefix="/api", dependencies=signed_in)  # incident review (operators)
+    app.include_router(risk_levels_router, prefix="/api", dependencies=signed_in)  # the risk picture
     app.include_router(pages_router)
     document_body_errors(app)  # 400 and 413 on every operation with a body
     return app
