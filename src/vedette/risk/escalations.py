@@ -21,6 +21,8 @@ from vedette.risk.escalation import METHOD, Params, detect
 from vedette.risk.models import Escalation
 from vedette.risk.score import day_of
 
+CHUNK = 64  # regions per detection pass
+
 
 def _iso(day: int) -> str:
     return date.fromordinal(day).isoformat()
@@ -43,12 +45,15 @@ def detect_and_store(session: Session, until: str | None = None, params: Params 
     if until:
         last = max(last, day_of(until) or last)
     keys = sorted(series)
-    counts = np.zeros((len(keys), last - first + 1), dtype=np.int64)
-    for i, key in enumerate(keys):
-        for day, _ in series[key]:
-            if day <= last:
-                counts[i, day - first] += 1
-    found = detect(counts, params)
+    found = []
+    for lo in range(0, len(keys), CHUNK):  # regions a few at a time: memory stays small over long histories
+        part = keys[lo : lo + CHUNK]
+        counts = np.zeros((len(part), last - first + 1), dtype=np.int64)
+        for i, key in enumerate(part):
+            for day, _ in series[key]:
+                if day <= last:
+                    counts[i, day - first] += 1
+        found += detect(counts, params)
     existing = {(e.country, e.admin1, e.raised_at): e for e in repo.escalations(session, METHOD)}
     out = []
     for (cc, code), raises in zip(keys, found, strict=True):
