@@ -338,7 +338,7 @@ def test_slow_urls_posted_at_once_hold_no_request_thread(
         threads = [threading.Thread(target=post, args=(i,), daemon=True) for i in range(posts)]
         for t in threads:
             t.start()
-        for _ in range(600):  # until every fetch is in flight (the bound only fails instead of hanging)
+        for _ in range(1200):  # until every fetch is in flight (the bound only fails instead of hanging)
             if server.accepted >= posts:
                 break
             time.sleep(0.05)
