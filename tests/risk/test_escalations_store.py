@@ -77,3 +77,15 @@ def test_score_history_is_the_trend_chart(session) -> None:
     assert [h["as_of"] for h in hist][-1] == "2013-05-28" and len(hist) == 6
     assert hist[0]["score"] == hist[-3]["score"] == 0.0 and hist[-1]["score"] > hist[-2]["score"] > 0
     assert scores.history(session, "ML", days=28, step=7, until="2013-01-01")[-1]["incidents"] == 0
+
+
+def test_the_refresh_task_opens_its_own_session(clean_db: str) -> None:
+    from vedette.risk.tasks import refresh
+    from vedette.store.db import session_scope
+
+    with session_scope(clean_db) as s:
+        for k in range(3):
+            _add(s, date(2013, 5, 1) + timedelta(days=k))
+    out = refresh()
+    assert out["scores"] == 2 and out["scorer"] == "risk.score.v1" and out["counted_statuses"] == ["new", "confirmed"]
+    assert refresh()["transport_rows_added"] == 0
