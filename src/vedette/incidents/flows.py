@@ -14,26 +14,31 @@ from vedette.intake.models import Document
 _NOT_PREPARED = object()
 
 
-def extract_records(draft: DocumentDraft) -> list:
-    """The slow half of ``extract_and_store``, run by intake before its write transaction."""
-    from vedette.intake.extract import extract_text
+def extract_records(draft: DocumentDraft) -> list | None:
+    """The slow half of ``extract_and_store``, run by intake before its write transaction: the records,
+    or None when extraction ran past ``extract_timeout_s`` (the document is then stored for review)."""
+    from vedette.intake.extract import ExtractionTimedOut, extract_text
 
-    return extract_text(draft.text, draft.name, draft.published_at, draft.language)
+    try:
+        return extract_text(draft.text, draft.name, draft.published_at, draft.language)
+    except ExtractionTimedOut:
+        return None
 
 
-def extract_and_store(session: Session, document: Document, records: list | None = None) -> None:
+def extract_and_store(session: Session, document: Document, records: object = _NOT_PREPARED) -> None:
     """Incidents of ``document`` replace the ones it gave before (re-extraction is idempotent);
-    ``records``: what ``extract_records`` gave for it, if intake prepared them."""
+    ``records``: what ``extract_records`` gave for it, if intake prepared them. A document whose
+    extraction timed out keeps no incidents and is marked ``TIMED_OUT`` for review."""
     from datetime import UTC, datetime
 
     from vedette.incidents.service import store_records
-    from vedette.intake.extract import EXTRACTOR, extract_text
+    from vedette.intake.extract import EXTRACTOR, TIMED_OUT
 
-    if records is None:
-        records = extract_text(document.text, document.name, document.published_at, document.language)
-    store_records(session, document, records, EXTRACTOR)
+    if records is _NOT_PREPARED:
+        records = extract_records(DocumentDraft(document.text, document.name, document.published_at, document.language))
+    store_records(session, document, records or [], EXTRACTOR)
     document.extracted_at = datetime.now(UTC)
-    document.extractor = EXTRACTOR
+    document.extractor = EXTRACTOR if records is not None else TIMED_OUT
 
 
 def analyse_advice(draft: DocumentDraft):  # noqa: ANN201 - an AdvisoryAnalysis or None

@@ -23,6 +23,32 @@ def candidates_near(session: Session, country: str | None, date_prefix: str | No
     return session.scalars(q.order_by(Incident.id)).all()
 
 
+def merge_candidates(
+    session: Session, country: str | None, day_or_period: str | None, category: str | None
+) -> Sequence[Incident]:
+    """Incidents that ``merge.same_incident`` could accept for a report (same country, agreeing date,
+    compatible category), by id: a superset of its matches, found by the indexes instead of loading
+    every incident of the country and year (this runs inside the store's write lock)."""
+    from datetime import timedelta
+
+    from vedette.incidents.merge import COMPATIBLE, _day
+
+    if not day_or_period:
+        return []  # dates_agree needs two dates
+    d = day_or_period
+    dates = {d[:k] for k in range(1, len(d) + 1)}  # the periods that contain it ("2012", "2012-03")
+    day = _day(d)
+    if day is not None:
+        dates |= {(day + timedelta(days=k)).isoformat() for k in (-1, 1)}
+    q = select(Incident).where(
+        Incident.country == country, or_(Incident.date.in_(sorted(dates)), Incident.date.like(f"{d}%"))
+    )
+    if category:
+        allowed = {category}.union(*(group for group in COMPATIBLE if category in group))
+        q = q.where(Incident.category.in_(sorted(allowed)))
+    return session.scalars(q.order_by(Incident.id)).all()
+
+
 def reports_of_document(session: Session, document_id: int) -> Sequence[Report]:
     return session.scalars(select(Report).where(Report.document_id == document_id)).all()
 

@@ -104,7 +104,10 @@ def store_records(
         pin = pinned.get((span[0], span[1], data.get("category")))
         if pin is not None:
             target = session.get(Incident, pin)
-        for inc in [] if target is not None else repo.candidates_near(session, data.get("country"), data.get("date")):
+        nearby = [] if target is not None else repo.merge_candidates(
+            session, data.get("country"), data.get("date"), data.get("category")
+        )
+        for inc in nearby:
             if not inc.locked and same_incident(incident_view(inc), data):
                 target = inc
                 break

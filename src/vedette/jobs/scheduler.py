@@ -9,6 +9,8 @@ touches the web requests, and a feed that fails is recorded on its source row an
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from vedette.config import get_settings
@@ -29,10 +31,35 @@ def purge_people_job() -> None:
     purge_people()
 
 
+_elected = None  # the lock file held by the process whose scheduler runs (kept open while it lives)
+
+
+def _elect(var_dir: Path) -> bool:
+    """Exactly one scheduler per store folder: the process that holds ``var_dir/scheduler.lock`` runs it.
+    `vedette serve --workers N` starts N processes (and two serves may share a store): one of them wins;
+    the lock goes with the process, so a restarted worker can take it over."""
+    global _elected
+    if _elected is not None:
+        return True
+    import fcntl
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    handle = (var_dir / "scheduler.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _elected = handle
+    return True
+
+
 def start_scheduler() -> BackgroundScheduler | None:
     settings = get_settings()
     if not settings.scheduler_enabled or settings.broker_url:
         return None
+    if not _elect(settings.var_dir):
+        return None  # another process (a sibling worker) runs it
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(
         poll_feeds_job,

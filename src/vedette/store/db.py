@@ -187,7 +187,14 @@ def session_scope(url: str | None = None, *, write: bool = False) -> Iterator[Se
 
 
 class _Capacity:
-    """Per event loop: the read and write gates, and the thread pool sized with them."""
+    """Per event loop: the read and write gates, and the thread pool sized with them.
+
+    A request waits at its gate holding neither a thread nor a connection. Past the gate it holds a
+    session, which holds a connection from its first query to its end, and between the two it may wait
+    for a thread (FastAPI serialises a sync route's answer on one). Were every thread blocked waiting
+    for a connection while every connection waited for a thread, nothing would move: so the threads and
+    connections together outnumber the sessions the gates admit (threads + pool > read + write).
+    """
 
     def __init__(self) -> None:
         import anyio
@@ -196,8 +203,11 @@ class _Capacity:
         s = get_settings()
         self.read = anyio.Semaphore(s.web_read_sessions)
         self.write = anyio.Semaphore(s.web_write_sessions)
+        pool = _pool_args()
+        connections = pool["pool_size"] + pool["max_overflow"]
         limiter = anyio.to_thread.current_default_thread_limiter()
-        limiter.total_tokens = max(limiter.total_tokens, s.web_threads)
+        needed = s.web_read_sessions + s.web_write_sessions - connections + 1
+        limiter.total_tokens = max(limiter.total_tokens, s.web_threads, needed)
 
 
 def _capacity() -> _Capacity:
