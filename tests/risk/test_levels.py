@@ -122,3 +122,14 @@ def test_ingested_advisories_join_the_fused_levels(session, tmp_path: Path) -> N
     session.expire_all()
     view = levels.country_levels(session, "NE", all_regions=False)
     assert view["by_source"]["FR"]["level"] == 4 and view["by_source"]["FR"]["document_id"] is not None
+
+
+def test_an_unrecognised_issuer_counts_only_when_no_government_has_spoken(session) -> None:
+    text = "Security update. Clients are advised to defer all travel to Mali until further notice."
+    [row] = levels.record_official(session, text, "flash.txt", country="ML")
+    assert row.source == "other"
+    assert levels.country_levels(session, "ML", all_regions=False)["effective"]["why"].endswith("unrecognised issuer")
+    us = "Mali - Level 3: Reconsider Travel. Reconsider travel to Mali due to crime. Department of State."
+    levels.record_official(session, us, "us.txt", country="ML")
+    eff = levels.country_levels(session, "ML", all_regions=False)["effective"]
+    assert (eff["level"], eff["source"], eff["why"]) == (3, "US", "highest official level")

@@ -8,8 +8,8 @@ onto the common 1-4 scale by ``data/advisory_scales.tsv``; the issuer of a text 
 - Every change is a new row of ``advisory_levels`` (source, when, from, to, the text's diff against the
   source's previous text, the evidence) and raises an ``advisory.changed`` event (events.py).
 - A region or zone inherits, source by source, its country's level unless that source set one for it.
-- The effective level of an area: the analysts' where set, else the highest official one, always with its
-  source.
+- The effective level of an area: the analysts' where set, else the highest official one (a recognised
+  government's; ``other`` issuers only when no government has spoken), always with its source.
 - An advisory text that states no level raises ``AdvisoryUnparseable`` (a named 422) and leaves a record
   marked for analyst review (``needs_review``), never a level. A hand-set level outside 1-4, an unknown
   indicator letter or a missing reason are refused (``BadInput``).
@@ -266,13 +266,16 @@ def _fuse(by_source: dict[str, dict]) -> dict | None:
     if ANALYST in usable:
         v = usable[ANALYST]
         return {"level": v["level"], "source": ANALYST, "why": "set by an analyst", "inherited": v["inherited"]}
-    if not usable:
+    official = {s: v for s, v in usable.items() if s != OTHER}
+    why = "highest official level"
+    if not official:  # only texts of an issuer not recognised (a provider's flash): better than nothing
+        official, why = usable, "highest level of an unrecognised issuer"
+    if not official:
         return None
-    top = max(v["level"] for v in usable.values())
-    sources = sorted(s for s, v in usable.items() if v["level"] == top)
-    inherited = all(usable[s]["inherited"] for s in sources)
-    return {"level": top, "source": sources[0], "sources": sources, "why": "highest official level",
-            "inherited": inherited}
+    top = max(v["level"] for v in official.values())
+    sources = sorted(s for s, v in official.items() if v["level"] == top)
+    inherited = all(official[s]["inherited"] for s in sources)
+    return {"level": top, "source": sources[0], "sources": sources, "why": why, "inherited": inherited}
 
 
 def area_levels(current: dict[tuple[str, str], AdvisoryLevel], area: str) -> tuple[dict[str, dict], dict | None]:
