@@ -20,6 +20,7 @@ from vedette import __version__
 # modules with a ``register(app)`` function (or such functions themselves), in the order of the command list
 REGISTRARS: tuple[str | Callable[[typer.Typer], None], ...] = (
     "vedette.store.cli",
+    "vedette.tenancy.cli",
     "vedette.intake.cli",
     "vedette.intake.extract_cli",
     "vedette.gazetteer.cli",
