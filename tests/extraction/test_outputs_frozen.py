@@ -123,6 +123,13 @@ def test_every_frozen_file_has_its_document() -> None:
     assert on_disk == known, f"stale: {sorted(map(str, on_disk - known))}, missing: {sorted(map(str, known - on_disk))}"
 
 
+def test_a_missing_corpus_fails_and_says_what_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    me = sys.modules[__name__]  # this module, pointed at a corpus that is not there
+    monkeypatch.setattr(me, "CORPUS", tmp_path / "shared" / "corpus")
+    with pytest.raises(pytest.fail.Exception, match=r"\.\./shared/corpus is missing .*shared/corpus"):
+        me._corpus_present()
+
+
 def test_the_command_line_writes_the_same_bytes() -> None:
     """The real `vedette extract --jsonl` in a fresh process, over our own documents, gives the frozen bytes."""
     folder, docs = incident_sets()["docs"]

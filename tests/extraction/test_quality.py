@@ -112,3 +112,11 @@ def test_advisories_on_held_out_batch() -> None:
     result = score.score_advisories(gold, [extract_advisory_path(folder / g["doc"]) for g in gold])
     print(f"\n[held-out advisories] {result}")
     assert result["level_accuracy"] == 1.0 and result["indicator_f1"] >= 0.9
+
+
+def test_a_missing_scorer_fails_and_says_what_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys.modules[__name__], "SCORER", tmp_path / "eval" / "score.py")
+    with pytest.raises(pytest.fail.Exception, match=r"shared scorer is missing .*eval/score\.py"):
+        _scorer()
