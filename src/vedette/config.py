@@ -147,6 +147,38 @@ class Settings(BaseSettings):
             raise ValueError("five numbers: the points of severities 1 to 5")
         return value
 
+    # Alerts (vedette.alerts): approval, mail identity, the dispatcher (notes/alerts.md).
+    alerts_approval_threshold: int = Field(
+        50, ge=1, description="Alerts to more people than this need a second person's approval (per-org default)."
+    )
+    alerts_mail_from: str = Field("Vedette <alerts@vedette.invalid>", description="From: of alert emails.")
+    alerts_mail_domain: str = Field("vedette.invalid", description="Domain of alert emails' Message-IDs.")
+    alerts_base_url: str = Field("http://127.0.0.1:8000", description="Public base URL put in messages' links.")
+    sms_sender: str = Field("Vedette", description="Sender name or number of alert SMS.")
+    sms_callback_secret: SecretStr = Field(
+        SecretStr(""), description="HMAC key of the SMS provider's receipts and inbound posts (empty: secret_key)."
+    )
+    alerts_lease_s: float = Field(
+        60.0, gt=0, description="A claimed message is retried by another dispatcher after this long (crash)."
+    )
+    alerts_batch: int = Field(200, ge=1, description="Messages one dispatcher claims at a time.")
+    alerts_max_attempts: int = Field(6, ge=1, description="Attempts on one channel before it falls back or fails.")
+    alerts_backoff_s: float = Field(5.0, gt=0, description="Retry backoff: this many seconds, doubled per attempt.")
+    alerts_rate_per_s: Annotated[dict[str, float], NoDecode] = Field(
+        {"email": 500.0, "sms": 50.0, "webhook": 50.0},
+        description="Per-channel send rate limits (messages per second), e.g. email=500,sms=50.",
+    )
+    alerts_dispatch_tick_s: float = Field(2.0, gt=0, description="In-process dispatcher: seconds between polls.")
+    alerts_smtp_timeout_s: float = Field(15.0, gt=0, description="Timeout of SMTP connects and commands.")
+
+    @field_validator("alerts_rate_per_s", mode="before")
+    @classmethod
+    def _split_rates(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs = [part.split("=", 1) for part in value.replace(",", " ").split() if part]
+            value = {k.strip(): float(v) for k, v in pairs}
+        return value
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

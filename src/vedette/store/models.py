@@ -1,5 +1,6 @@
 """Import every domain's models so that ``Base.metadata`` is complete (Alembic, tests)."""
 
+from vedette.alerts import models as alerts_models  # noqa: F401
 from vedette.gazetteer import models as gazetteer_models  # noqa: F401
 from vedette.incidents import models as incident_models  # noqa: F401
 from vedette.intake import models as intake_models  # noqa: F401

@@ -1,0 +1,283 @@
+"""Alerts: rules, alerts and their life, approval, and the transactional outbox's writing side.
+
+Every function takes the ``OrgScope`` it acts in and writes in the caller's transaction (nothing here
+commits). The outbox's sending side is ``outbox.py`` (claim, record) and ``dispatcher.py`` (channels).
+
+The interface other domains use (see notes/alerts.md):
+
+- :func:`queue_messages` writes outbox rows for people on channels, in the caller's transaction.
+- :func:`register_payload_hook` adds fields to every message's template context (check-in links).
+- :func:`register_inbound_handler` is called for each inbound message (SMS replies) after it is stored.
+- :func:`record_event` appends to the delivery log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from vedette.alerts import render as render_mod
+from vedette.alerts import repository as repo
+from vedette.alerts.models import (
+    CHANNELS,
+    Alert,
+    AlertRecipient,
+    AlertRule,
+    DeliveryEvent,
+    InboundMessage,
+    OutboxMessage,
+)
+from vedette.errors import BadInput, Conflict
+from vedette.people.models import Person
+from vedette.tenancy.scope import OrgScope
+
+log = logging.getLogger("vedette.alerts")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def _audit(session: Session, scope: OrgScope, action: str, target_type: str, target_id: int | str | None,
+           **detail: object) -> None:
+    from vedette.tenancy import audit
+
+    audit.record(session, action, scope=scope, target_type=target_type, target_id=target_id, detail=detail)
+
+
+def actor_of(scope: OrgScope) -> str:
+    return f"{scope.actor}:{scope.user_id}" if scope.user_id is not None else scope.actor
+
+
+# --- identities ---------------------------------------------------------------------------------------
+def idempotency_key(alert_id: int | str, person_id: int | None, channel: str, step: int = 0,
+                    purpose: str = "alert") -> str:
+    """One key per (event, person, channel, ladder step): the outbox's UNIQUE column. ``purpose`` other
+    than "alert" (a reminder, an escalation to a manager, a confirmation) is part of the key."""
+    base = f"a{alert_id}.p{person_id if person_id is not None else '-'}.{channel}.s{step}"
+    return base if purpose == "alert" else f"{base}.{purpose}"
+
+
+def message_id_header(key: str) -> str:
+    """The stable RFC 5322 Message-ID of an email: the same for every attempt of one outbox row, so a
+    receiver drops a copy sent again after a crash."""
+    from vedette.config import get_settings
+
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}@{get_settings().alerts_mail_domain}>"
+
+
+# --- hooks --------------------------------------------------------------------------------------------
+PayloadHook = Callable[[Session, OrgScope, Alert | None, Person, str, int, str], dict]
+InboundHandler = Callable[[Session, InboundMessage], str | None]
+_payload_hooks: list[PayloadHook] = []
+_inbound_handlers: list[InboundHandler] = []
+
+
+def register_payload_hook(fn: PayloadHook) -> PayloadHook:
+    """``fn(session, scope, alert, person, channel, step, key) -> dict`` of extra template context for the
+    message to ``person`` on ``channel`` (e.g. ``{"checkin_url": ..., "sms_keywords": "SAFE or HELP"}``).
+    Called inside :func:`queue_messages`, in its transaction. Registering twice is a no-op."""
+    if fn not in _payload_hooks:
+        _payload_hooks.append(fn)
+    return fn
+
+
+def register_inbound_handler(fn: InboundHandler) -> InboundHandler:
+    """``fn(session, inbound) -> result or None``: called for each new inbound message (in the receiving
+    request's transaction); the first non-None result is stored as ``inbound.result``."""
+    if fn not in _inbound_handlers:
+        _inbound_handlers.append(fn)
+    return fn
+
+
+# --- recipients and addresses -----------------------------------------------------------------------
+@dataclass
+class Recipient:
+    """A person to write to, why, and extra template context (e.g. ``{"about": "<name>"}`` for a manager)."""
+
+    person: Person
+    reason: str = ""
+    context: dict = field(default_factory=dict)
+    language: str | None = None
+
+
+def address_for(person: Person, channel: str, webhook_url: str | None = None) -> str | None:
+    if channel == "email":
+        return next((e for e in (person.emails or []) if isinstance(e, str) and "@" in e), None)
+    if channel == "sms":
+        return next((p for p in (person.phones or []) if isinstance(p, str) and p.startswith("+")), None)
+    if channel == "webhook":
+        return webhook_url or None
+    if channel == "local":
+        return "local"
+    return None
+
+
+def _as_recipient(r: Person | Recipient | AlertRecipient, people: dict[int, Person]) -> Recipient | None:
+    if isinstance(r, Recipient):
+        return r
+    if isinstance(r, Person):
+        return Recipient(r)
+    person = people.get(r.person_id) if r.person_id is not None else None
+    return None if person is None else Recipient(person, r.reason or "", {}, r.language)
+
+
+def _alert_ctx(alert: Alert | None, org_slug: str) -> dict:
+    if alert is None:
+        return {"alert": {"msg_type": "alert", "all_clear": False}, "event": {}, "org": org_slug}
+    return {
+        "alert": {"id": alert.id, "msg_type": alert.msg_type, "all_clear": alert.all_clear,
+                  "severity": alert.severity, "note": alert.note, "thread_key": alert.thread_key},
+        "event": alert.event or {},
+        "org": org_slug,
+    }
+
+
+def render_payload(channel: str, parts: dict, key: str, alert: Alert | None) -> dict:
+    """What the channel needs of a rendered message (only that: an SMS row carries no mail body)."""
+    base: dict[str, Any] = {"language": parts.get("language", "en")}
+    if channel in ("email", "local"):
+        base.update(subject=parts["subject"], text=parts["text"], html=parts["html"],
+                    message_id=message_id_header(key))
+    if channel in ("sms", "local"):
+        base["sms"] = parts["sms"]
+    if channel == "webhook":
+        base.update(subject=parts["subject"], text=parts["text"])
+    if alert is not None:
+        base["alert"] = {"id": alert.id, "msg_type": alert.msg_type, "thread_key": alert.thread_key,
+                         "event_kind": alert.event_kind, "severity": alert.severity}
+    return base
+
+
+def queue_messages(
+    session: Session,
+    scope: OrgScope,
+    alert: Alert | None,
+    recipients: Iterable[Person | Recipient | AlertRecipient],
+    channels: Sequence[str],
+    step: int = 0,
+    *,
+    purpose: str = "alert",
+    mode: str = "fallback",
+    template: str | None = None,
+    context: dict | None = None,
+    event_key: str | None = None,
+    delay_s: float = 0.0,
+) -> list[OutboxMessage]:
+    """Write the outbox rows for ``recipients`` on ``channels`` in the caller's transaction (no commit).
+
+    - ``mode="fallback"`` (default): one message per person on the first of ``channels`` it can be
+      reached on; the others it can be reached on become that row's ``fallback`` (tried in order if it
+      fails for good). ``mode="all"``: one message per person per channel it can be reached on, at once.
+    - A person reachable on none of the channels gets one ``failed`` row (channel "none", reason "no valid
+      contact"), visible in the log and on the board; nothing else stops.
+    - Idempotent: the key is :func:`idempotency_key` (alert or ``event_key``, person, channel, ``step``,
+      ``purpose``); a row whose key exists is not written again (returned rows are the new ones).
+    - Messages are rendered now from ``template`` (default: the alert's) in each person's language (or the
+      alert's), with the payload hooks' extra context; ``delay_s`` puts the first attempt later (a ladder
+      step's deadline is better kept by the scheduler calling this at the time).
+    """
+    if mode not in ("fallback", "all"):
+        raise BadInput("mode is 'fallback' or 'all'", item="mode")
+    unknown = [c for c in channels if c not in CHANNELS]
+    if unknown or not channels:
+        raise BadInput(f"unknown channels {unknown}" if unknown else "no channel", item="channels")
+    if alert is not None and alert.organisation_id != scope.org_id:
+        raise BadInput("the alert is not the scope's", item="alert")
+    subject_key = event_key or (str(alert.id) if alert is not None else None)
+    if subject_key is None:
+        raise BadInput("an alert or an event_key is needed", item="event_key")
+    tmpl = template or (alert.template if alert is not None else "adhoc")
+    cfg = repo.settings(session, scope)
+    recips_in = list(recipients)
+    need = [r.person_id for r in recips_in if isinstance(r, AlertRecipient) and r.person_id is not None]
+    people = repo.people(session, scope, need) if need else {}
+    plan: list[tuple[Recipient, str, str | None, list[str]]] = []  # (recipient, channel, address, fallback)
+    for raw in recips_in:
+        rec = _as_recipient(raw, people)
+        if rec is None or rec.person.organisation_id != scope.org_id:
+            continue
+        reachable = [(c, a) for c in channels if (a := address_for(rec.person, c, cfg.webhook_url))]
+        if not reachable:
+            plan.append((rec, "none", None, []))
+        elif mode == "all":
+            plan.extend((rec, c, a, []) for c, a in reachable)
+        else:
+            plan.append((rec, reachable[0][0], reachable[0][1], [c for c, _ in reachable[1:]]))
+    keys = [idempotency_key(subject_key, rec.person.id, ch, step, purpose) for rec, ch, _, _ in plan]
+    seen = repo.existing_keys(session, keys)
+    base_ctx = {**_alert_ctx(alert, scope.org_slug), **(context or {})}
+    lang_default = alert.language if alert is not None else None
+    now = now_utc()
+    due = now if not delay_s else datetime.fromtimestamp(now.timestamp() + delay_s, UTC)
+    rows: list[OutboxMessage] = []
+    cache: dict[tuple, dict] = {}
+    for (rec, ch, addr, fallback), key in zip(plan, keys, strict=True):
+        if key in seen:
+            continue
+        seen.add(key)
+        lang = rec.language or lang_default or rec.person.language or "en"
+        if ch == "none":
+            row = OutboxMessage(
+                organisation_id=scope.org_id, alert_id=alert.id if alert is not None else None,
+                person_id=rec.person.id, channel="none", step=step, purpose=purpose, idempotency_key=key,
+                address=None, payload={}, fallback=[], status="failed", attempts=0, next_attempt_at=now,
+                last_error=f"no valid contact for {', '.join(channels)}", created_at=now, updated_at=now,
+            )
+            rows.append(row)
+            continue
+        ctx = {**base_ctx, **rec.context, "person": {"name": rec.person.name, "id": rec.person.id},
+               "reason": rec.reason or None}
+        for hook in _payload_hooks:
+            ctx.update(hook(session, scope, alert, rec.person, ch, step, key) or {})
+        cache_key = (lang, rec.person.name, rec.reason, tuple(sorted((k, str(v)) for k, v in rec.context.items())),
+                     ctx.get("checkin_url"), ctx.get("sms_keywords"))
+        parts = cache.get(cache_key)
+        if parts is None:
+            parts = render_mod.render(tmpl, lang, ctx)
+            if len(cache) < 1000:
+                cache[cache_key] = parts
+        rows.append(OutboxMessage(
+            organisation_id=scope.org_id, alert_id=alert.id if alert is not None else None,
+            person_id=rec.person.id, channel=ch, step=step, purpose=purpose, idempotency_key=key,
+            address=addr, payload=render_payload(ch, parts, key, alert), fallback=fallback,
+            status="queued", attempts=0, next_attempt_at=due, created_at=now, updated_at=now,
+        ))
+    if rows:
+        session.add_all(rows)
+        session.flush()
+        session.add_all([
+            DeliveryEvent(organisation_id=scope.org_id, message_id=r.id, kind="queued" if r.status == "queued"
+                          else "failed", status=r.status, detail=r.last_error, at=now)
+            for r in rows
+        ])
+        session.flush()
+    return rows
+
+
+def record_event(session: Session, msg: OutboxMessage, kind: str, detail: str | None = None,
+                 provider_message_id: str | None = None, at: datetime | None = None) -> DeliveryEvent:
+    """Append to the delivery log (``detail``: a reason, never a secret or a body)."""
+    ev = DeliveryEvent(organisation_id=msg.organisation_id, message_id=msg.id, kind=kind, status=msg.status,
+                       detail=(detail or None) and detail[:500], provider_message_id=provider_message_id,
+                       at=at or now_utc())
+    session.add(ev)
+    return ev
+
+
+def new_adhoc_key() -> str:
+    return f"adhoc:{uuid.uuid4().hex}"
+
+
+__all__ = [
+    "Alert", "AlertRule", "Recipient", "Conflict", "queue_messages", "idempotency_key", "message_id_header",
+    "register_payload_hook", "register_inbound_handler", "record_event", "address_for",
+]
