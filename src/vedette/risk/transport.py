@@ -37,12 +37,18 @@ ALL_BORDERS = "*"
 
 @lru_cache(maxsize=1)
 def cues() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
-    out: dict[str, list[tuple[str, re.Pattern[str]]]] = {k: [] for k in KINDS}
+    """kind -> [(status, expression)] in the file's order, and "hedge" -> the words that void a cue."""
+    out: dict[str, list[tuple[str, re.Pattern[str]]]] = {k: [] for k in (*KINDS, "hedge")}
     for line in (DATA / "transport_cues.tsv").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             kind, status, rx = line.split("\t")
             out[kind].append((status, re.compile(rx, re.I)))
     return out
+
+
+def _hedged(before: str) -> bool:
+    tail = before[-60:]
+    return any(rx.search(tail) for _s, rx in cues()["hedge"])
 
 
 def _sentences(text: str) -> list[str]:
@@ -53,12 +59,16 @@ def read_sentence(sentence: str) -> list[tuple[str, str, str]]:
     """(kind, status, cue) for each kind the sentence speaks of."""
     found = []
     flat = re.sub(r"\s+", " ", sentence)
-    for kind, rows in cues().items():
-        for status, rx in rows:
-            m = rx.search(flat)
-            if m:
-                found.append((kind, status, m.group(0)))
-                break
+    table = cues()
+    for kind in KINDS:
+        # the first status (file order) with a cue that no hedge voids
+        hit = next(
+            ((status, m.group(0)) for status, rx in table[kind] for m in rx.finditer(flat)
+             if not _hedged(flat[: m.start()])),
+            None,
+        )
+        if hit is not None:
+            found.append((kind, *hit))
     return found
 
 
