@@ -43,31 +43,15 @@ def _store_url() -> str | None:
 
 
 def _load(url: str) -> tuple[tuple, list[dict]]:
-    from sqlalchemy.exc import DBAPIError
+    from vedette.gazetteer.repository import shared_place_rows, shared_places_version
 
-    from vedette.gazetteer.service import shared_place_rows, shared_places_version
-    from vedette.store.db import session_factory
-
-    try:
-        with session_factory(url)() as session:
-            version = shared_places_version(session)
-            rows = shared_place_rows(session) if version[0] else []
-    except DBAPIError:  # a store not migrated yet has no places table: nothing to overlay
-        return (0, None), []
-    return version, rows
+    return shared_places_version(url), shared_place_rows(url)
 
 
 def _version(url: str) -> tuple:
-    from sqlalchemy.exc import DBAPIError
+    from vedette.gazetteer.repository import shared_places_version
 
-    from vedette.gazetteer.service import shared_places_version
-    from vedette.store.db import session_factory
-
-    try:
-        with session_factory(url)() as session:
-            return shared_places_version(session)
-    except DBAPIError:
-        return (0, None)
+    return shared_places_version(url)
 
 
 def get_gazetteer() -> Gazetteer:
