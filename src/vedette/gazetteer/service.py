@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from vedette.errors import BadInput, NotFound
@@ -198,14 +198,6 @@ def visible_places(session: Session, org: Organisation | None) -> list[Place]:
     return list(session.scalars(q))
 
 
-def shared_places_version(session: Session) -> tuple[int, int | None]:
-    """(count, highest id) of the deployment-wide places: changes when places are loaded or added."""
-    row = session.execute(
-        select(func.count(Place.id), func.max(Place.id)).where(Place.organisation_id.is_(None))
-    ).one()
-    return int(row[0]), row[1]
-
-
 def overlay_row(p: Place) -> dict:
     return {
         "id": f"db:{p.id}",
@@ -218,12 +210,6 @@ def overlay_row(p: Place) -> dict:
         "lon": p.lon,
         "population": p.population,
     }
-
-
-def shared_place_rows(session: Session) -> list[dict]:
-    """The deployment-wide places (no organisation) as overlay rows, in id order."""
-    q = select(Place).where(Place.organisation_id.is_(None)).order_by(Place.id)
-    return [overlay_row(p) for p in session.scalars(q)]
 
 
 def get_visible_place(session: Session, place_id: str, org: Organisation | None) -> Place | None:
