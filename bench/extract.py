@@ -4,7 +4,7 @@ intake, the 62 KB profile of the corpus, `vedette extract ONE_FILE --jsonl` in a
 ``fr_core_news_sm`` NER alone over the same text.
 
 Usage: .venv/bin/python bench/extract.py [--docs 500] [--rounds 3] [--baseline-docs 200] [--long-mb 5]
-       [--long-limit-s 60] [--no-baseline]
+       [--long-limit-s 75] [--no-baseline]
 
 The mix: embassy alerts, security providers' flash alerts, news, travel advisories and incident logs, 1-4 KB
 each, two thirds English and one third French, written from templates for this bench (never corpus text),
@@ -405,7 +405,7 @@ def main() -> None:
     ap.add_argument("--baseline-docs", type=int, default=200, help="baseline over the first N docs only")
     ap.add_argument("--rounds", type=int, default=3, help="best of this many passes")
     ap.add_argument("--long-mb", type=float, default=5.0, help="size of the long report")
-    ap.add_argument("--long-limit-s", type=float, default=60.0,
+    ap.add_argument("--long-limit-s", type=float, default=75.0,
                     help="stop the long report after this long (its ratio is then a lower bound)")
     ap.add_argument("--no-baseline", action="store_true")
     args = ap.parse_args()
