@@ -23,6 +23,12 @@ def test_levels_by_hand_through_the_api(client, accounts) -> None:
     assert levels["effective"]["level"] == 4 and levels["effective"]["source"] == "analyst"
     bko = next(x for x in levels["regions"] if x["area"] == "ML-BKO")
     assert bko["effective"]["level"] == 3
+    region = client.get("/api/risk/countries/ML/regions/ML-BKO").json()
+    assert region["label"] == "Bamako" and region["levels"]["effective"]["level"] == 3
+    assert [h["to"] for h in region["level_history"]] == [3]
+    kidal = client.get("/api/risk/countries/ML/regions/Kidal").json()
+    assert kidal["area"] == "ML-8" and kidal["levels"]["effective"]["inherited"] is True
+    assert client.get("/api/risk/countries/ML/regions/Atlantis").status_code == 422
     hist = client.get("/api/risk/countries/ML/levels/history").json()
     assert [h["to"] for h in hist] == [3, 4]
     events = client.get("/api/risk/events", params={"kind": "advisory.changed"}).json()

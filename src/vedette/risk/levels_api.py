@@ -91,6 +91,18 @@ def country(country: str = Country, as_of: str | None = AsOf, session: Session =
     return picture.country(session, country, as_of)
 
 
+@router.get("/countries/{country}/regions/{area}", responses=READ)
+def region(
+    country: str = Country,
+    area: str = Path(min_length=2, max_length=120, pattern=NO_NUL, description="ISO 3166-2 code, name, zone:..."),
+    as_of: str | None = AsOf,
+    session: Session = Depends(get_session),
+) -> dict:
+    """One region or zone: levels by source (inherited from the country unless set), effective level,
+    score and trend, escalations, level history."""
+    return picture.region(session, country, area, as_of)
+
+
 @router.get("/countries/{country}/geojson", responses=READ)
 def country_geojson(
     country: str = Country, as_of: str | None = AsOf,

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from vedette.errors import BadInput
 from vedette.risk import areas, escalations, levels, scores, transport
 from vedette.risk import repository as repo
 from vedette.risk.escalation import METHOD
@@ -44,6 +45,27 @@ def country(session: Session, cc: str, as_of: str | None = None, transport_as_of
         "regions": lv["regions"],
         "escalations": escalations.listed(session, cc),
         "transport": transport.status(session, cc, transport_as_of, all_airports=False),
+    }
+
+
+def region(session: Session, country_code: str, area: str, as_of: str | None = None) -> dict:
+    """One admin-1 region or zone: its levels by source (inherited unless set), effective level, score and
+    trend, escalations, level history."""
+    cc = areas.check_country(country_code)
+    key, label = areas.check_area(cc, area)
+    if not key:
+        raise BadInput("name a region (ISO 3166-2 code or name) or a zone, not the country", item="area")
+    current = repo.current_level_rows(session, cc)
+    by_source, effective = levels.area_levels(current, key)
+    computed = {s["admin1"]: s for s in scores.compute_for(session, cc, as_of)}
+    return {
+        "country": cc,
+        "area": key,
+        "label": label,
+        "levels": {"by_source": by_source, "effective": effective},
+        "score": computed.get(key),
+        "escalations": [e for e in escalations.listed(session, cc) if e["admin1"] == key],
+        "level_history": levels.history(session, cc, key),
     }
 
 
