@@ -117,3 +117,21 @@ def test_account_page_by_role(accounts) -> None:
         page = analyst.get("/account")
         assert 'id="token-form"' in page.text and 'id="user-form"' not in page.text
         assert "admin@org-a.test" not in page.text  # users are for admins
+
+
+def test_an_operator_names_the_organisation_it_acts_for(accounts) -> None:
+    accounts.org("client-a")
+    accounts.user("ops", "operator", "duty@ops.test")
+    accounts.grant("duty@ops.test", "client-a")
+    accounts.org("client-b")  # not granted
+    with accounts.client("ops", "operator", "duty@ops.test") as op:
+        page = op.get("/people")
+        assert 'id="org-switch"' in page.text
+        assert '<option value="client-a"' in page.text and "client-b" not in page.text
+        op.cookies.set("vedette_org", "client-a")
+        hop = op.get("/people?q=x", follow_redirects=False)
+        assert hop.status_code == 303 and hop.headers["location"] == "/people?q=x&org=client-a"
+        assert "People of client-a" in op.get("/people?org=client-a").text
+        assert op.get("/people?org=client-b").status_code == 404  # outside its grants: not even its existence
+        op.cookies.set("vedette_org", "client-b")
+        assert op.get("/people", follow_redirects=False).status_code == 200  # a stale choice is ignored

@@ -45,6 +45,7 @@ class Viewer:
 
     principal: object  # tenancy.deps.Principal
     lang: str
+    can_act_for: tuple[str, ...] = ()  # an operator's own organisation and those it is granted
 
     @property
     def user(self):  # noqa: ANN201
@@ -84,7 +85,21 @@ def viewer(request: Request, session: Session = Depends(get_session)) -> Viewer:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise SignInRequired(target) from exc
         raise
-    return Viewer(principal, language(request, principal.user))
+    orgs: tuple[str, ...] = ()
+    if principal.user.role == "operator":
+        # an operator names the organisation it acts for in every request (?org=SLUG, checked against its
+        # grants by tenancy); the one chosen last is remembered and put back in the address
+        from vedette.tenancy import repository as accounts
+        from vedette.tenancy.models import Organisation
+
+        own = session.get(Organisation, principal.user.organisation_id)
+        granted = {o.slug for o in accounts.granted_orgs(session, principal.user.id)}
+        orgs = tuple(sorted(granted | {own.slug}))
+        chosen = request.cookies.get("vedette_org")
+        if "org" not in request.query_params and chosen and chosen in orgs and chosen != principal.scope.org_slug:
+            sep = "&" if request.url.query else "?"
+            raise GoTo(f"{request.url.path}{'?' + request.url.query if request.url.query else ''}{sep}org={chosen}")
+    return Viewer(principal, language(request, principal.user), orgs)
 
 
 def render(request: Request, template: str, viewer: Viewer | None, status_code: int = 200, **context) -> HTMLResponse:
@@ -104,5 +119,15 @@ def render(request: Request, template: str, viewer: Viewer | None, status_code: 
     return TEMPLATES.TemplateResponse(request, template, page, status_code=status_code)
 
 
+class GoTo(SignInRequired):
+    """Raised by page dependencies to send the browser to ``url`` (handled with sign-in redirects: a 303)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
 def sign_in_redirect(exc: SignInRequired) -> RedirectResponse:
+    if isinstance(exc, GoTo):
+        return RedirectResponse(exc.url, status_code=303)
     return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)

@@ -11,7 +11,15 @@
   };
 
   /* fetch JSON with the session cookie and the CSRF token; errors carry the server's message */
+  /* an operator's requests name the organisation it acts for (?org=), as the page does */
+  V.withOrg = function (url) {
+    const org = body.dataset.org;
+    if (!org || !url.startsWith("/api/") || /[?&]org=/.test(url)) return url;
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + "org=" + encodeURIComponent(org);
+  };
+
   V.api = async function (method, url, data) {
+    url = V.withOrg(url);
     const opts = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
     if (data !== undefined) {
       opts.headers["Content-Type"] = "application/json";
@@ -86,6 +94,15 @@
   document.addEventListener("DOMContentLoaded", function () {
     V.localise();
     connect();
+    const sw = document.querySelector("[data-org-switch]");
+    if (sw) {
+      sw.addEventListener("change", function () {
+        document.cookie = "vedette_org=" + encodeURIComponent(sw.value) + "; path=/; samesite=lax";
+        const u = new URL(window.location.href);
+        u.searchParams.set("org", sw.value);
+        window.location.href = u.toString();
+      });
+    }
     const out = document.getElementById("sign-out");
     if (out) {
       out.addEventListener("click", async function () {
