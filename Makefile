@@ -20,11 +20,12 @@ install: $(STAMP)
 migrate: install
 	$(BIN)/vedette db upgrade
 
+# Demo mode: the demo's accounts are printed with their passwords, and pages open on 22 March 2012.
 demo: migrate
-	$(BIN)/vedette demo load
+	VEDETTE_DEMO_MODE=true $(BIN)/vedette demo load
 
 run: demo
-	$(BIN)/vedette serve --host 127.0.0.1 --port 8000
+	VEDETTE_DEMO_MODE=true $(BIN)/vedette serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check src tests bench
