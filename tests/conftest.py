@@ -66,7 +66,7 @@ def settings_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def clean_db(database_url: str, settings_env: Path) -> str:
     """Empty every table before the test (schema stays)."""
     from vedette.store.db import get_engine
-    from vedette.store.models import metadata
+    from vedette.models_registry import metadata
 
     engine = get_engine(database_url)
     with engine.begin() as conn:

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from vedette.store.db import get_engine
-from vedette.store.models import metadata
+from vedette.models_registry import metadata
 
 
 def test_migrations_match_models(clean_db: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from vedette.people.models import Organisation
+from vedette.tenancy.models import Organisation
 from vedette.store.db import session_factory
 
 

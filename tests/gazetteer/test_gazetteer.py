@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from vedette.cli import app
 from vedette.gazetteer import ResolveContext, get_gazetteer
 from vedette.gazetteer.service import add_place, gazetteer_for, import_csv, load_geonames
-from vedette.people.models import Organisation
+from vedette.tenancy.models import Organisation
 
 ML = ResolveContext(countries={"ML": 1.0})
 

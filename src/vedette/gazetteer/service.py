@@ -14,7 +14,7 @@ from vedette.errors import BadInput, NotFound
 from vedette.gazetteer.models import Place
 from vedette.gazetteer.resolver import Gazetteer
 from vedette.gazetteer.text import fold
-from vedette.people.models import Organisation
+from vedette.tenancy.models import Organisation
 
 GEONAMES_COLUMNS = 19  # geonameid ... modification date (allCountries.txt / CC.txt)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from alembic import context
 
 from vedette.store.db import make_engine
-from vedette.store.models import metadata
+from vedette.models_registry import metadata  # every domain: the runner sees all tables
 
 config = context.config
 

@@ -1,4 +1,10 @@
-"""Import every domain's models so that ``Base.metadata`` is complete (Alembic, tests)."""
+"""Every domain's models, imported so that ``Base.metadata`` is complete (Alembic, tests).
+
+This aggregate sits at the top of the house (it imports every domain), not in ``vedette.store``: the store
+is the lowest layer and imports no domain (tests/test_layers.py). A new domain with tables adds its
+``models`` module here. Alembic's env.py (store/migrations) reads it: the migration runner is the one place
+allowed to see everything.
+"""
 
 from vedette.alerts import models as alerts_models  # noqa: F401
 from vedette.gazetteer import models as gazetteer_models  # noqa: F401
