@@ -124,8 +124,21 @@ def from_store() -> None:
             t = time.perf_counter()
             out = scores.compute_for(s)
             dt = time.perf_counter() - t
+            t = time.perf_counter()
+            scores.recompute(s)
+            stored_s = time.perf_counter() - t
+            s.commit()
+            cc, label = regions[0]
+            one = Incident(date=(start + timedelta(days=DAYS - 3)).isoformat(), country=cc, admin1=label,
+                           category="terrorism", killed=4, summary="Armed men attacked a hotel.", actors=[])
+            s.add(one)
+            s.flush()
+            t = time.perf_counter()
+            changed = scores.add_incident(s, one.id)
+            add_ms = (time.perf_counter() - t) * 1000
         print(f"from the store (SQLite): {N:,} incidents -> {len(out)} areas in {dt:.2f} s "
-              "(read, severity, regions, scores)")
+              f"(read, severity, regions, scores); recompute and store {stored_s:.2f} s; one new incident "
+              f"updates {changed} stored areas in {add_ms:.1f} ms (scores.add_incident)")
 
 
 if __name__ == "__main__":

@@ -89,3 +89,29 @@ def test_the_refresh_task_opens_its_own_session(clean_db: str) -> None:
     out = refresh()
     assert out["scores"] == 2 and out["scorer"] == "risk.score.v1" and out["counted_statuses"] == ["new", "confirmed"]
     assert refresh()["transport_rows_added"] == 0
+
+
+def test_one_new_incident_updates_the_stored_scores_in_place(session) -> None:
+    import pytest
+
+    for k in range(8):
+        _add(session, date(2013, 5, 1) + timedelta(days=k * 5), admin1="Gao" if k % 2 else "Kidal", killed=k)
+    assert scores.recompute(session) == 3
+    new = _add(session, date(2013, 5, 20), admin1="Gao", category="terrorism", killed=30)
+    assert scores.add_incident(session, new.id) == 2
+    stored = {s["admin1"]: s for s in scores.stored(session, "ML")}
+    fresh = {s["admin1"]: s for s in scores.compute_for(session, "ML", stored[""]["as_of"])}
+    assert set(stored) == set(fresh)
+    for key, f in fresh.items():
+        s = stored[key]
+        assert s["raw"] == pytest.approx(f["raw"], abs=1e-3) and s["score"] == pytest.approx(f["score"], abs=0.01)
+        assert s["incidents"] == f["incidents"] and s["trend"] == f["trend"]
+        assert [e["incident_id"] for e in s["explained"]] == [e["incident_id"] for e in f["explained"]]
+    assert stored["ML-7"]["explained"][0]["incident_id"] == new.id
+    # dated after the stored clock: the country is recomputed at the new one
+    later = _add(session, date(2013, 7, 1), admin1="Gao")
+    assert scores.add_incident(session, later.id) == 3
+    assert {s["as_of"] for s in scores.stored(session, "ML")} == {"2013-07-01"}
+    later.status = "dismissed"
+    session.flush()
+    assert scores.add_incident(session, later.id) == 0

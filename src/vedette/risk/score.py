@@ -92,6 +92,37 @@ class AreaScore:
     base30: int = 0  # incidents in the 90 days before the last 30
     top: list[tuple[float, int, int, int]] = field(default_factory=list)  # (-weight, id, day, severity)
 
+    def add(self, incident_id: int, day: int, severity: int, w: Weights) -> bool:
+        """One more incident of this area, dated at most ``as_of`` (constant time); False when it is past
+        the horizon (it weighs nothing)."""
+        age = self.as_of - day
+        if age < 0 or age > w.horizon_days:
+            return False
+        sev = min(max(int(severity), 1), 5)
+        weight = float(w.severity_points[sev - 1] * np.exp2(-age / w.half_life_days))
+        self.raw += weight
+        self.incidents += 1
+        self.n7 += age < 7
+        self.n30 += age < 30
+        self.base7 += 7 <= age < 97
+        self.base30 += 30 <= age < 120
+        if len(self.top) < w.top_n or (-weight, incident_id) < self.top[-1][:2]:
+            insort(self.top, (-weight, incident_id, day, sev))
+            del self.top[w.top_n :]
+        return True
+
+    @classmethod
+    def from_dict(cls, d: dict) -> AreaScore:
+        """Back from ``as_dict`` (a stored score), so that it can be updated in place."""
+        t = d.get("trend") or {}
+        return cls(
+            d["country"], d["admin1"] or "", date.fromisoformat(d["as_of"]).toordinal(), float(d["raw"]),
+            int(d["incidents"]), t.get("7d", {}).get("incidents", 0), t.get("30d", {}).get("incidents", 0),
+            t.get("7d", {}).get("baseline_incidents_90d", 0), t.get("30d", {}).get("baseline_incidents_90d", 0),
+            [(-float(e["weight"]), int(e["incident_id"]), date.fromisoformat(e["date"]).toordinal(),
+              int(e["severity"])) for e in d.get("explained") or []],
+        )
+
     def score(self, w: Weights) -> float:
         return round(100.0 * (1.0 - math.exp(-self.raw / w.saturation)), 2)
 
@@ -240,24 +271,14 @@ class ScoreIndex:
             self.as_of = day
             self.scores = compute(self.inc, day, self.w)
             return list(self.scores.values())
-        age = self.as_of - day
-        if age > self.w.horizon_days:
+        if self.as_of - day > self.w.horizon_days:
             return []
         sev = min(max(int(severity), 1), 5)
-        weight = self.w.severity_points[sev - 1] * 2.0 ** (-age / self.w.half_life_days)
         changed = []
         for key in ((country, ""), (country, region)) if region else ((country, ""),):
             s = self.scores.get(key)
             if s is None:
                 s = self.scores[key] = AreaScore(key[0], key[1], self.as_of)
-            s.raw += weight
-            s.incidents += 1
-            s.n7 += age < 7
-            s.n30 += age < 30
-            s.base7 += 7 <= age < 97
-            s.base30 += 30 <= age < 120
-            if len(s.top) < self.w.top_n or (-weight, incident_id) < s.top[-1][:2]:
-                insort(s.top, (-weight, incident_id, day, sev))
-                del s.top[self.w.top_n :]
+            s.add(incident_id, day, sev, self.w)
             changed.append(s)
         return changed

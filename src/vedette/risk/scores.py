@@ -8,14 +8,14 @@ name (``risk.score.v1``) in ``risk_scores``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
 from vedette.risk import areas
 from vedette.risk import repository as repo
 from vedette.risk.models import RiskScore
-from vedette.risk.score import SCORER, Incidents, Weights, compute, day_of
+from vedette.risk.score import SCORER, AreaScore, Incidents, Weights, compute, day_of
 from vedette.risk.severity import severity
 from vedette.risk.severity import value as severity_value
 
@@ -142,6 +142,55 @@ def recompute(session: Session, country: str | None = None, as_of: str | None = 
         ))
     session.flush()
     return len(results)
+
+
+def _row_dict(r: RiskScore) -> dict:
+    return {"country": r.country, "admin1": r.admin1, "as_of": r.as_of, "raw": r.raw, "incidents": r.incidents,
+            "trend": r.trend, "explained": r.explained}
+
+
+def add_incident(session: Session, incident_id: int) -> int:
+    """After one new counted incident, update the stored scores of its country and region in place (constant
+    time: ``AreaScore.add``) instead of recomputing; returns how many stored areas changed. Call it once per
+    new incident (a second call counts it twice; ``recompute`` sets everything right). When its country has
+    no stored score yet, or the incident is dated after their ``as_of`` (the clock moves: everything
+    decays), the country is recomputed instead."""
+    rows = repo.counted_incidents(session, ids=[incident_id])
+    if not rows:
+        return 0  # not counted (dismissed, merged) or undated
+    iid, when, _time, cc, admin1, category, killed, injured, hostages, summary = rows[0][:10]
+    day = day_of(when)
+    if day is None:
+        return 0
+    edited = repo.severity_edits(session, [iid])
+    ev = tuple(repo.evidence_of(session, [iid]).get(iid, ()))
+    sev = int(edited[iid]) if iid in edited else severity_value(category, killed, injured, hostages, (summary, *ev))
+    stored_rows = {r.admin1: r for r in repo.scores(session, SCORER, cc)}
+    head = stored_rows.get("")
+    if head is None or day > date.fromisoformat(head.as_of).toordinal():
+        return recompute(session, cc)
+    w = Weights.from_settings()
+    region = areas.region_code(cc, admin1)
+    changed = 0
+    for key in ("", region) if region else ("",):
+        row = stored_rows.get(key)
+        area = AreaScore.from_dict(_row_dict(row)) if row is not None else AreaScore(cc, key, day_of(head.as_of))
+        if not area.add(iid, day, sev, w):
+            continue
+        view = area.as_dict(w)
+        if row is None:
+            row = RiskScore(scorer=SCORER, country=cc, admin1=key, admin1_label=_label(cc, key), as_of=view["as_of"])
+            session.add(row)
+        row.score, row.raw, row.incidents, row.trend = view["score"], view["raw"], view["incidents"], view["trend"]
+        row.explained = view["explained"]
+        row.computed_at = datetime.now(UTC)
+        changed += 1
+    session.flush()
+    return changed
+
+
+def _label(cc: str, code: str) -> str:
+    return areas.country_label(cc) if not code else (areas.region(code) or ("", code))[1]
 
 
 def stored(session: Session, country: str | None = None) -> list[dict]:
