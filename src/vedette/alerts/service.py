@@ -141,16 +141,19 @@ def _alert_ctx(alert: Alert | None, org_slug: str) -> dict:
     }
 
 
-def render_payload(channel: str, parts: dict, key: str, alert: Alert | None) -> dict:
-    """What the channel needs of a rendered message (only that: an SMS row carries no mail body)."""
+def render_payload(channels: Sequence[str], parts: dict, alert: Alert | None, person: Person | None = None) -> dict:
+    """What the channels (the row's and its fallbacks) need of a rendered message, and only that: an SMS
+    row carries no mail body. The email's Message-ID is derived from the row's key when sent."""
     base: dict[str, Any] = {"language": parts.get("language", "en")}
-    if channel in ("email", "local"):
-        base.update(subject=parts["subject"], text=parts["text"], html=parts["html"],
-                    message_id=message_id_header(key))
-    if channel in ("sms", "local"):
-        base["sms"] = parts["sms"]
-    if channel == "webhook":
-        base.update(subject=parts["subject"], text=parts["text"])
+    for channel in channels:
+        if channel in ("email", "local", "webhook"):
+            base.update(subject=parts["subject"], text=parts["text"])
+        if channel in ("email", "local"):
+            base["html"] = parts["html"]
+        if channel in ("sms", "local"):
+            base["sms"] = parts["sms"]
+        if channel == "webhook" and person is not None:
+            base["person"] = {"id": person.id, "external_id": person.external_id}
     if alert is not None:
         base["alert"] = {"id": alert.id, "msg_type": alert.msg_type, "thread_key": alert.thread_key,
                          "event_kind": alert.event_kind, "severity": alert.severity}
@@ -248,7 +251,7 @@ def queue_messages(
         rows.append(OutboxMessage(
             organisation_id=scope.org_id, alert_id=alert.id if alert is not None else None,
             person_id=rec.person.id, channel=ch, step=step, purpose=purpose, idempotency_key=key,
-            address=addr, payload=render_payload(ch, parts, key, alert), fallback=fallback,
+            address=addr, payload=render_payload([ch, *fallback], parts, alert, rec.person), fallback=fallback,
             status="queued", attempts=0, next_attempt_at=due, created_at=now, updated_at=now,
         ))
     if rows:
