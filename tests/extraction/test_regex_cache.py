@@ -114,3 +114,16 @@ def test_a_pattern_skipped_for_a_text_cannot_match_it() -> None:
                 skipped += 1
                 assert pattern.search(text) is None, pattern.pattern
     assert skipped > 100  # the test is not vacuous
+
+
+def test_patterns_made_per_document_stay_out_of_the_cache() -> None:
+    """The acronyms a text defines make a pattern of their own: it must not grow the file on disk."""
+    from vedette.intake.extract import extract_text
+
+    text = ("On 3 May 2023, fighters of the Movement for the Liberation of the North ({acr}) attacked a police "
+            "post in Maiduguri, killing ten officers. The {acr} claimed the attack.")
+    extract_text(text.format(acr="MLN"), "a.txt", timeout_s=0)
+    before = (len(regex._load()), len(regex._FIRST), len(regex._NEEDED))
+    records = extract_text(text.format(acr="MPX"), "b.txt", timeout_s=0)
+    assert any("MPX" in r.actors for r in records)  # the per-document pattern did run
+    assert (len(regex._load()), len(regex._FIRST), len(regex._NEEDED)) == before

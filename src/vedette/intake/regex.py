@@ -26,6 +26,10 @@ _PROGRAMS: dict[tuple[str, int], tuple] | None = None  # (source, flags) -> argu
 _FIRST: dict[str, list[str] | None] = {}  # source -> first_chars() (sorted), cached with the programs
 _NEEDED: dict[str, list[str] | None] = {}  # "flags:source" -> needed_literals() (sorted), cached likewise
 _STATE = {"dirty": False, "saving": False}
+# ids of the patterns made by compile(): the pipeline's own, kept for the process. What is learnt about other
+# patterns (made per document, such as the acronyms a text defines) is kept in memory only, and not for long.
+_STATIC: set[int] = set()
+_VOLATILE_MAX = 2048
 _MAX_ENTRIES = 20000  # past this, a stale cache starts afresh
 
 
@@ -117,7 +121,9 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:  # noqa: A001 - re
             else:  # pragma: no cover - a long-lived cache full of patterns no longer used: start afresh
                 programs.clear()
             _learnt()
-        return _sre.compile(pattern, *args)
+        out = _sre.compile(pattern, *args)
+        _STATIC.add(id(out))
+        return out
     except re.error:
         raise
     except Exception:  # noqa: BLE001 - another interpreter's internals: the ordinary way
@@ -218,7 +224,8 @@ def gated(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """
     out = _GATED.get(pattern)
     if out is None:
-        chars = first_chars(pattern.pattern)
+        static = id(pattern) in _STATIC
+        chars = first_chars(pattern.pattern) if static else _first_chars(pattern.pattern)
         out = pattern
         if chars and len(chars) <= 80:
             both = sorted({c for ch in chars if len(ch) == 1 for c in (ch, ch.upper()) if len(c) == 1})
@@ -226,9 +233,11 @@ def gated(pattern: re.Pattern[str]) -> re.Pattern[str]:
             head, rest = (lead.group(0), pattern.pattern[lead.end() :]) if lead else ("", pattern.pattern)
             gate = "(?=[" + "".join(re.escape(c) for c in both) + "".join(c for c in chars if len(c) > 1) + "])"
             try:
-                out = compile(f"{head}{gate}(?:{rest})", pattern.flags)
+                out = (compile if static else re.compile)(f"{head}{gate}(?:{rest})", pattern.flags)
             except re.error:  # pragma: no cover - a construct the wrapping does not allow: ungated
                 out = pattern
+        if len(_GATED) >= _VOLATILE_MAX:
+            _GATED.clear()  # patterns made per document come and go: the pipeline's own are soon back
         _GATED[pattern] = out
     return out
 
@@ -307,6 +316,13 @@ def needed_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:
     if key in _NEEDED:
         known = _NEEDED[key]
         return None if known is None else frozenset(known)
+    got = _needed_literals(pattern, flags)
+    _NEEDED[key] = None if got is None else sorted(got)
+    _learnt()
+    return got
+
+
+def _needed_literals(pattern: str, flags: int) -> frozenset[str] | None:
     from re import _parser
 
     try:
@@ -315,10 +331,7 @@ def needed_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:
         exact, need = None, None
     if exact is not None and "" not in exact and (need is None or min(map(len, exact)) >= min(map(len, need))):
         need = exact
-    got = None if need is None or "" in need else need
-    _NEEDED[key] = None if got is None else sorted(got)
-    _learnt()
-    return got
+    return None if need is None or "" in need else need
 
 
 _SAFE: dict[str, bool] = {}
@@ -358,7 +371,12 @@ def may_match(pattern: re.Pattern[str], low: str | None, memo: dict | None = Non
         return True
     need = _NEED_BY_PATTERN.get(pattern, False)
     if need is False:
-        need = _NEED_BY_PATTERN[pattern] = needed_literals(pattern.pattern, pattern.flags & ~re.UNICODE)
+        flags = pattern.flags & ~re.UNICODE
+        static = id(pattern) in _STATIC
+        need = (needed_literals if static else _needed_literals)(pattern.pattern, flags)
+        if len(_NEED_BY_PATTERN) >= _VOLATILE_MAX:
+            _NEED_BY_PATTERN.clear()
+        _NEED_BY_PATTERN[pattern] = need
     if need is None:
         return True
     if memo is None:
