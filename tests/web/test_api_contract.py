@@ -9,6 +9,9 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -239,6 +242,49 @@ def test_a_streamed_body_is_cut_off_once_it_passes_the_limit(clean_db, small_lim
     status, pulled, body = _asgi_post(app, "/api/documents", headers, 1000, first=part)
     assert status == 413 and b"too large" in body
     assert len(part) + (pulled - 1) * len(CHUNK) <= upload_limit < len(part) + pulled * len(CHUNK)
+
+
+@pytest.fixture
+def live_server(clean_db: str) -> Iterator[tuple[str, int]]:
+    """The app under uvicorn on 127.0.0.1 (a port of its own, bound before the server starts)."""
+    import uvicorn
+
+    from vedette.web.app import create_app
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(600):
+        if server.started or not thread.is_alive():
+            break
+        threading.Event().wait(0.05)
+    assert server.started, "the test server did not start"
+    try:
+        yield sock.getsockname()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def test_a_real_server_refuses_a_150_mb_body_without_waiting_for_it(live_server) -> None:  # noqa: ANN001
+    """Only the headers are sent: the answer comes without the server reading (or waiting for) the body,
+    and before any authentication."""
+    declared = 150 * 1024 * 1024
+    with socket.create_connection(live_server, timeout=60) as conn:
+        conn.sendall(
+            b"POST /api/places HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {declared}\r\n\r\n".encode()
+        )
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            data = conn.recv(65536)  # a server waiting for the body would time out here
+            if not data:
+                break
+            answer += data
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
 
 
 def test_bodies_within_the_limits_still_go_through(client, small_limits) -> None:  # noqa: ANN001
