@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import TEST_ORG
 
+from conftest import TEST_ORG
 from vedette.tenancy.deps import PUBLIC_ROUTES, ROUTE_ACTIONS
 
 METHODS = ("get", "post", "put", "patch", "delete")

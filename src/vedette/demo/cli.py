@@ -28,7 +28,31 @@ def register(app: typer.Typer) -> None:
         from vedette.demo.people import load_demo_people  # organisations and people of the demo crisis
 
         console.print(load_demo_people())
+        from vedette.config import get_settings
+        from vedette.demo.accounts import load_demo_accounts, sign_in_text
+
+        accounts = load_demo_accounts()  # a user of each role per organisation, and an operator
+        if get_settings().demo_mode:  # passwords are printed in demo mode only (`make run`)
+            typer.echo(sign_in_text(accounts))
+        else:
+            console.print(f"demo accounts: {len(accounts)} (VEDETTE_DEMO_MODE=true prints how to sign in)")
         if report.rejected:
             raise typer.Exit(1)
+
+    @demo.command("code")
+    def code(email: str) -> None:
+        """The current TOTP code of a demo admin or operator (demo mode only)."""
+        import pyotp
+
+        from vedette.config import get_settings
+        from vedette.demo.accounts import _accounts, demo_totp_secret
+
+        if not get_settings().demo_mode:
+            console.print("[red]demo mode only (VEDETTE_DEMO_MODE=true)[/red]")
+            raise typer.Exit(2)
+        if email.lower() not in {e for e, _, role in _accounts() if role in ("admin", "operator")}:
+            console.print("[red]not a demo admin or operator[/red]")
+            raise typer.Exit(1)
+        typer.echo(pyotp.TOTP(demo_totp_secret(email.lower())).now())
 
     app.add_typer(demo, name="demo")
