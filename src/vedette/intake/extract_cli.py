@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-err = Console(stderr=True)
+
+def _err():  # noqa: ANN202 - rich's Console, loaded only when there is something to say
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def _files(items: list[Path]) -> list[Path]:
@@ -47,12 +50,12 @@ def register(app: typer.Typer) -> None:
                     rows = [r.as_schema() for r in extract_path(path)]
             except (VedetteError, OSError, UnicodeError) as exc:
                 failed += 1
-                err.print(f"[red]error[/red] {path}: {exc}")
+                _err().print(f"[red]error[/red] {path}: {exc}")
                 continue
             for row in rows:
                 if jsonl:
                     sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
                 else:
-                    err.print(row)
+                    _err().print(row)
         if files and failed == len(files):
             raise typer.Exit(1)
