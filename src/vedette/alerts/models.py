@@ -209,3 +209,14 @@ class InboundMessage(Base):
     handled_by: Mapped[str | None] = mapped_column(String(64))
     handled_at: Mapped[datetime | None] = mapped_column()
     result: Mapped[str | None] = mapped_column(String(200))
+
+
+class AlertCursor(Base):
+    """Where a consumer of other domains' changes got to (flows.py): ``incidents`` (the last ``updated_at``
+    seen, re-read with an overlap: processing is idempotent) and ``risk_events`` (the last id)."""
+
+    __tablename__ = "alert_cursors"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

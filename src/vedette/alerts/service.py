@@ -280,6 +280,212 @@ def new_adhoc_key() -> str:
     return f"adhoc:{uuid.uuid4().hex}"
 
 
+# --- rules ------------------------------------------------------------------------------------------
+RULE_FIELDS = ("name", "enabled", "event_kinds", "categories", "min_severity", "statuses", "min_confidence",
+               "radius_km", "countries", "regions", "min_level", "tags", "channels", "language", "template",
+               "public")
+
+
+def create_rule(session: Session, scope: OrgScope, values: dict) -> AlertRule:
+    rule = AlertRule(organisation_id=scope.org_id, created_by=actor_of(scope),
+                     **{k: v for k, v in values.items() if k in RULE_FIELDS and v is not None})
+    session.add(rule)
+    session.flush()
+    _audit(session, scope, "alerts.rule.create", "alert_rule", rule.id)
+    return rule
+
+
+def update_rule(session: Session, scope: OrgScope, rule_id: int, values: dict) -> AlertRule:
+    rule = repo.get_rule(session, scope, rule_id)
+    for k, v in values.items():
+        if k in RULE_FIELDS:
+            setattr(rule, k, v)
+    session.flush()
+    _audit(session, scope, "alerts.rule.update", "alert_rule", rule.id, fields=sorted(values))
+    return rule
+
+
+def delete_rule(session: Session, scope: OrgScope, rule_id: int) -> None:
+    rule = repo.get_rule(session, scope, rule_id)
+    session.delete(rule)
+    session.flush()
+    _audit(session, scope, "alerts.rule.delete", "alert_rule", rule_id)
+
+
+# --- alerts: draft, preview, approval, sending, follow-ups -----------------------------------------
+def _render_content(template: str, alert_ctx: dict, languages: Iterable[str]) -> dict:
+    return {lang: render_mod.render(template, lang, alert_ctx) for lang in languages}
+
+
+def draft_alert(
+    session: Session,
+    scope: OrgScope,
+    *,
+    event_kind: str,
+    event_id: str,
+    thread_key: str,
+    template: str,
+    event: dict,
+    recipients: Sequence[Recipient],
+    channels: Sequence[str],
+    language: str | None = None,
+    note: str | None = None,
+    rule: AlertRule | None = None,
+    msg_type: str = "alert",
+    references: Alert | None = None,
+    all_clear: bool = False,
+    public: bool = False,
+    severity: int | None = None,
+    created_by: str | None = None,
+) -> Alert:
+    """A draft alert and its recipients (one per person), with its content previewed in en and fr."""
+    if not channels or any(c not in CHANNELS for c in channels):
+        raise BadInput(f"channels: one or more of {list(CHANNELS)}", item="channels")
+    if language not in (None, *render_mod.LANGUAGES):
+        raise BadInput("language: en or fr", item="language")
+    if template not in render_mod.template_names():
+        raise BadInput(f"no template '{template}'", item="template")
+    alert = Alert(
+        organisation_id=scope.org_id, rule_id=rule.id if rule is not None else None, event_kind=event_kind,
+        event_id=str(event_id)[:120], thread_key=thread_key[:160], msg_type=msg_type, all_clear=all_clear,
+        references_id=references.id if references is not None else None,
+        thread_id=(references.thread_id or references.id) if references is not None else None,
+        status="draft", language=language, template=template, severity=severity, event=event, note=note,
+        channels=list(channels), public=public, created_by=created_by or actor_of(scope),
+        created_by_user_id=scope.user_id,
+    )
+    session.add(alert)
+    session.flush()
+    seen: set[int] = set()
+    rows = []
+    for r in recipients:
+        if r.person.id in seen or r.person.organisation_id != scope.org_id:
+            continue
+        seen.add(r.person.id)
+        rows.append(AlertRecipient(organisation_id=scope.org_id, alert_id=alert.id, person_id=r.person.id,
+                                   reason=(r.reason or "")[:2000], reason_data=r.context.get("reason_data", {}),
+                                   language=r.language or language or r.person.language or "en"))
+    session.add_all(rows)
+    alert.recipient_count = len(rows)
+    alert.content = _render_content(template, _alert_ctx(alert, scope.org_slug), render_mod.LANGUAGES)
+    session.flush()
+    _audit(session, scope, "alerts.alert.draft", "alert", alert.id, recipients=len(rows), msg_type=msg_type)
+    return alert
+
+
+def needs_approval(session: Session, scope: OrgScope, alert: Alert) -> bool:
+    return alert.recipient_count > repo.settings(session, scope).approval_threshold and alert.approved_at is None
+
+
+def preview(session: Session, scope: OrgScope, alert_id: int) -> dict:
+    """What the alert will say (en and fr, and for its first recipients as they will read it), to whom
+    (counts), and whether a second person must approve it."""
+    alert = repo.get_alert(session, scope, alert_id)
+    recips = repo.recipients(session, scope, alert.id)
+    people = repo.people(session, scope, [r.person_id for r in recips[:3] if r.person_id is not None])
+    samples = []
+    for r in recips[:3]:
+        p = people.get(r.person_id)
+        if p is None:
+            continue
+        ctx = {**_alert_ctx(alert, scope.org_slug), "person": {"name": p.name, "id": p.id}, "reason": r.reason}
+        samples.append({"person_id": p.id, "language": r.language,
+                        **render_mod.render(alert.template, r.language, ctx)})
+    return {"alert_id": alert.id, "status": alert.status, "msg_type": alert.msg_type,
+            "content": alert.content, "samples": samples, "recipients": alert.recipient_count,
+            "channels": alert.channels, "needs_approval": needs_approval(session, scope, alert),
+            "approval_threshold": repo.settings(session, scope).approval_threshold}
+
+
+def send_alert(session: Session, scope: OrgScope, alert_id: int) -> Alert:
+    """Send a draft: above the approval threshold it waits for a second person (pending_approval);
+    otherwise its messages are queued in this transaction and it is ``sent``."""
+    alert = repo.get_alert(session, scope, alert_id)
+    if alert.status not in ("draft", "pending_approval"):
+        raise Conflict(f"alert {alert.id} is {alert.status}", item=f"alert {alert.id}")
+    if needs_approval(session, scope, alert):
+        alert.status = "pending_approval"
+        session.flush()
+        _audit(session, scope, "alerts.alert.submit", "alert", alert.id, recipients=alert.recipient_count)
+        return alert
+    return _dispatch(session, scope, alert)
+
+
+def approve(session: Session, scope: OrgScope, alert_id: int) -> Alert:
+    """A second person approves (never the one who drafted it); the alert is then sent."""
+    alert = repo.get_alert(session, scope, alert_id)
+    if alert.status != "pending_approval":
+        raise Conflict(f"alert {alert.id} is {alert.status}, not waiting for approval", item=f"alert {alert.id}")
+    me = actor_of(scope)
+    if (scope.user_id is not None and scope.user_id == alert.created_by_user_id) or me == alert.created_by:
+        raise Conflict("a second person must approve this alert", item="approved_by")
+    alert.approved_by, alert.approved_by_user_id, alert.approved_at = me, scope.user_id, now_utc()
+    _audit(session, scope, "alerts.alert.approve", "alert", alert.id, recipients=alert.recipient_count)
+    return _dispatch(session, scope, alert)
+
+
+def discard(session: Session, scope: OrgScope, alert_id: int) -> Alert:
+    alert = repo.get_alert(session, scope, alert_id)
+    if alert.status not in ("draft", "pending_approval"):
+        raise Conflict(f"alert {alert.id} is {alert.status}: send a cancel instead", item=f"alert {alert.id}")
+    alert.status = "cancelled"
+    session.flush()
+    _audit(session, scope, "alerts.alert.discard", "alert", alert.id)
+    return alert
+
+
+def _dispatch(session: Session, scope: OrgScope, alert: Alert) -> Alert:
+    recips = repo.recipients(session, scope, alert.id)
+    queue_messages(session, scope, alert, recips, alert.channels or ["email"])
+    alert.status, alert.sent_at = "sent", now_utc()
+    if alert.thread_id is None:
+        alert.thread_id = alert.id
+    session.flush()
+    _audit(session, scope, "alerts.alert.send", "alert", alert.id, recipients=alert.recipient_count)
+    return alert
+
+
+def thread_recipients(session: Session, scope: OrgScope, thread_keys: Sequence[str]) -> list[AlertRecipient]:
+    """Everyone alerted so far in these threads (one row per person: the latest)."""
+    alerts = repo.thread_alerts(session, scope, thread_keys)
+    out: dict[int, AlertRecipient] = {}
+    for a in alerts:
+        for r in repo.recipients(session, scope, a.id):
+            if r.person_id is not None:
+                out[r.person_id] = r
+    return list(out.values())
+
+
+def follow_up(session: Session, scope: OrgScope, alert_id: int, msg_type: str, *, all_clear: bool = False,
+              note: str | None = None, event: dict | None = None, send: bool = True,
+              extra: Sequence[Recipient] = (), thread_keys: Sequence[str] | None = None) -> Alert:
+    """An update (``all_clear`` for the end of the danger) or a cancel of a sent alert, to everyone its
+    thread reached so far (plus ``extra`` people), referring to it (CAP msgType Update / Cancel)."""
+    if msg_type not in ("update", "cancel"):
+        raise BadInput("msg_type: update or cancel", item="msg_type")
+    prior = repo.get_alert(session, scope, alert_id)
+    if prior.status != "sent":
+        raise Conflict(f"alert {prior.id} is {prior.status}: only a sent alert has follow-ups", item="alert")
+    keys = list(thread_keys or [prior.thread_key])
+    latest = repo.thread_alerts(session, scope, keys)[-1]
+    if latest.msg_type == "cancel":
+        raise Conflict(f"the alert's thread was cancelled (alert {latest.id})", item="alert")
+    people = {r.person_id: r for r in thread_recipients(session, scope, keys)}
+    persons = repo.people(session, scope, people)
+    recips = [Recipient(persons[pid], r.reason, {}, r.language) for pid, r in people.items() if pid in persons]
+    recips += [r for r in extra if r.person.id not in people]
+    alert = draft_alert(
+        session, scope, event_kind=prior.event_kind, event_id=prior.event_id, thread_key=latest.thread_key,
+        template=prior.template, event=event if event is not None else prior.event, recipients=recips,
+        channels=prior.channels, language=prior.language, note=note, msg_type=msg_type, references=latest,
+        all_clear=all_clear, public=prior.public, severity=(event or prior.event or {}).get("severity",
+                                                                                          prior.severity),
+    )
+    alert.approved_at = alert.approved_at or now_utc()  # the same people as the approved alert: no new approval
+    alert.approved_by = alert.approved_by or "thread"
+    return _dispatch(session, scope, alert) if send else alert
+
+
 __all__ = [
     "Alert", "AlertRule", "Recipient", "Conflict", "queue_messages", "idempotency_key", "message_id_header",
     "register_payload_hook", "register_inbound_handler", "record_event", "address_for",
