@@ -51,6 +51,31 @@ def test_route_needs_credentials(anon_client, method: str, path: str) -> None:
     assert r.status_code == 401, (method, path, r.status_code)
 
 
+def _all_api_routes(routes, prefix: str = "") -> set[tuple[str, str]]:
+    """Every /api route of the app, those hidden from the OpenAPI document included (FastAPI 0.16x keeps
+    included routers as ``_IncludedRouter`` entries: their routes are read through ``original_router``)."""
+    found = set()
+    for r in routes:
+        inner = getattr(r, "original_router", None)
+        if inner is not None:
+            found |= _all_api_routes(inner.routes, prefix + r.include_context.prefix)
+        elif getattr(r, "methods", None) and getattr(r, "path", None):
+            path = prefix + r.path
+            if path.startswith("/api/"):
+                found |= {(m, path) for m in r.methods if m.lower() in METHODS}
+    return found
+
+
+def test_routes_hidden_from_the_openapi_document_need_credentials_too(anon_client) -> None:
+    from vedette.web.app import create_app
+
+    every = _all_api_routes(create_app().routes)
+    assert set(ROUTES) <= every  # the walk sees at least what the document lists
+    for method, path in sorted(every - set(ROUTES) - PUBLIC_ROUTES):
+        r = anon_client.request(method, _concrete(path))
+        assert r.status_code == 401, (method, path, r.status_code)
+
+
 def test_public_routes_answer_without_credentials(anon_client) -> None:
     assert anon_client.get("/api/health").json()["status"] == "ok"
     assert anon_client.post("/api/auth/login", json={"email": "a@b.test", "password": "x"}).status_code == 401

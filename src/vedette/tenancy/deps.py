@@ -33,8 +33,10 @@ CSRF_COOKIE = "vedette_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# The one list of routes open without signing in (method, path as in the OpenAPI document). Static files
-# (/static), the interactive docs (/docs, /redoc) and /openapi.json are outside the API routers and open too.
+# The one list of API routes open without signing in (method, path as in the OpenAPI document). A public
+# feed (CAP/Atom) is added here and its router included in web/app.py without ``authenticated``;
+# tests/tenancy/test_every_route.py holds every other route to 401. Outside the API: /static, the docs
+# (/docs, /redoc, /openapi.json) and the sign-in page (/login) are open.
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
     {
         ("GET", "/api/health"),
@@ -42,7 +44,6 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/api/auth/reset"),
     }
 )
-PUBLIC_PREFIXES = ("/static", "/docs", "/redoc", "/openapi.json", "/login")
 
 # What an unsafe request needs (see scope.ACTIONS). Shared intelligence: analysts and up add documents and
 # feeds; only operators change it (review: split, merge, re-extract; shared places).
