@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     max_html_depth: int = Field(2000, description="Deepest HTML nesting accepted.")
     scheduler_enabled: bool = Field(True, description="Run the in-process scheduler (feed polling) in `serve`.")
     scheduler_tick_s: float = Field(30.0, description="How often the scheduler looks for due feeds.")
+    risk_refresh_s: float = Field(
+        300.0, gt=0, description="How often the scheduler refreshes transport statuses, escalations and scores."
+    )
     feed_poll_interval_s: int = Field(900, description="Default interval between polls of a feed.")
     actor_lexicon_path: Path | None = Field(None, description="Extra actor lexicon (TSV, same columns).")
     user_agent: str = Field("Vedette/0.1 (+https://example.invalid/vedette)", description="HTTP User-Agent.")

@@ -100,6 +100,11 @@ def create_celery(settings: Settings | None = None) -> Celery:
                 "options": {"expires": tick},  # a tick nobody ran in time is dropped, not piled up
             },
             "people.purge": {"task": "people.purge", "schedule": 24 * 3600.0},
+            "risk.refresh": {
+                "task": "risk.refresh",
+                "schedule": settings.risk_refresh_s,
+                "options": {"expires": settings.risk_refresh_s},
+            },
         },
         beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),
     )

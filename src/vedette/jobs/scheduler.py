@@ -31,6 +31,13 @@ def purge_people_job() -> None:
     purge_people()
 
 
+def refresh_risk_job() -> None:
+    """``risk.refresh``: the risk picture follows intake (transport statuses, escalations, stored scores)."""
+    from vedette.jobs.tasks import refresh_risk
+
+    refresh_risk()
+
+
 _elected = None  # the lock file held by the process whose scheduler runs (kept open while it lives)
 
 
@@ -70,5 +77,8 @@ def start_scheduler() -> BackgroundScheduler | None:
         coalesce=True,
     )
     scheduler.add_job(purge_people_job, "interval", hours=24, id="people.purge", max_instances=1, coalesce=True)
+    scheduler.add_job(
+        refresh_risk_job, "interval", seconds=settings.risk_refresh_s, id="risk.refresh", max_instances=1, coalesce=True
+    )
     scheduler.start()
     return scheduler

@@ -72,10 +72,18 @@ def purge_people() -> dict[str, Any]:
     return purge_expired()
 
 
+def refresh_risk() -> dict[str, Any]:
+    """``risk.refresh``: transport statuses from new incidents, escalations (and their events), scores stored."""
+    from vedette.risk.tasks import refresh
+
+    return refresh()
+
+
 JOBS: dict[str, Callable[..., dict[str, Any]]] = {
     "intake.poll_due_feeds": poll_due_feeds,
     "intake.poll_feed": poll_feed,
     "intake.ingest_url": ingest_url,
     "incidents.reextract": reextract_document,
     "people.purge": purge_people,
+    "risk.refresh": refresh_risk,
 }
