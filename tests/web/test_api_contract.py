@@ -110,7 +110,9 @@ def test_naive_timestamps_from_the_store_come_back_in_utc_with_their_zone(client
         sha256="c" * 64, origin="api:t.txt", name="t.txt", media_type="text/plain", language="en",
         text="A report.", size_bytes=9, fetched_at=stamp, published_at=stamp - timedelta(days=1),
     )
-    feed = Source(kind="feed", locator="http://127.0.0.1:9/feed.xml", poll_interval_s=900, last_polled_at=stamp)
+    feed = Source(
+        kind="feed", locator="http://127.0.0.1:9/feed.xml", poll_interval_s=900, last_polled_at=stamp
+    )
     session.add_all([doc, feed])
     session.flush()
     session.add(
@@ -140,7 +142,8 @@ def test_utc_datetime_converts_other_zones_and_assumes_utc_for_naive() -> None:
         return out.model_dump(mode="json")["last_polled_at"]
 
     assert polled(datetime(2020, 1, 2, 3, 4, 5)) == "2020-01-02T03:04:05Z"
-    assert polled(datetime(2020, 1, 2, 5, 4, 5, tzinfo=timezone(timedelta(hours=2)))) == "2020-01-02T03:04:05Z"
+    plus_two = timezone(timedelta(hours=2))
+    assert polled(datetime(2020, 1, 2, 5, 4, 5, tzinfo=plus_two)) == "2020-01-02T03:04:05Z"
 
 
 # --- request body size ------------------------------------------------------------------------------------
@@ -222,23 +225,31 @@ def test_a_declared_length_over_the_limit_is_refused_before_any_byte_is_read(
     status, pulled, body = _asgi_post(app, "/api/places", headers, chunks=1000)
     assert (status, pulled) == (413, 0)
     assert b"too large" in body
-    headers = {**auth_headers, "content-type": "multipart/form-data; boundary=b", "content-length": str(10**12)}
+    multipart = "multipart/form-data; boundary=b"
+    headers = {**auth_headers, "content-type": multipart, "content-length": str(10**12)}
     status, pulled, _ = _asgi_post(app, "/api/documents", headers, chunks=1000)
     assert (status, pulled) == (413, 0)
 
 
-def test_a_streamed_body_is_cut_off_once_it_passes_the_limit(clean_db, small_limits, auth_headers) -> None:  # noqa: ANN001
+def test_a_streamed_body_is_cut_off_once_it_passes_the_limit(
+    clean_db, small_limits, auth_headers  # noqa: ANN001
+) -> None:
     from vedette.web.app import create_app
 
     json_limit, upload_limit = small_limits
     app = create_app()
     # A JSON route: 1000 chunks (64 MB) offered, refused after the limit's worth.
-    status, pulled, body = _asgi_post(app, "/api/places", {**auth_headers, "content-type": "application/json"}, 1000)
+    headers = {**auth_headers, "content-type": "application/json"}
+    status, pulled, body = _asgi_post(app, "/api/places", headers, 1000)
     assert status == 413 and b"too large" in body
-    assert (pulled - 1) * len(CHUNK) <= json_limit < pulled * len(CHUNK)  # it stopped at the chunk that passed
+    # it stopped at the chunk that passed the limit
+    assert (pulled - 1) * len(CHUNK) <= json_limit < pulled * len(CHUNK)
     # The upload route takes more than a JSON route, but not without end: a file part that never ends.
     headers = {**auth_headers, "content-type": "multipart/form-data; boundary=b"}
-    part = b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n'
+    part = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\n"
+    )
     status, pulled, body = _asgi_post(app, "/api/documents", headers, 1000, first=part)
     assert status == 413 and b"too large" in body
     assert len(part) + (pulled - 1) * len(CHUNK) <= upload_limit < len(part) + pulled * len(CHUNK)
@@ -299,7 +310,9 @@ def test_bodies_within_the_limits_still_go_through(client, small_limits) -> None
     assert posted.status_code != 413, posted.text
     upload = client.post("/api/documents", files={"file": ("r.txt", b"A report. " * 1000, "text/plain")})
     assert upload.status_code == 201, upload.text
-    too_big = client.post("/api/documents", files={"file": ("r.txt", b"z" * (upload_limit + 1), "text/plain")})
+    too_big = client.post(
+        "/api/documents", files={"file": ("r.txt", b"z" * (upload_limit + 1), "text/plain")}
+    )
     assert too_big.status_code == 413
 
 

@@ -33,7 +33,7 @@ EXAMPLES = 10  # fuzzed cases per operation, besides the coverage phase's bounda
 
 # (method, path regex, why): operations left out of the fuzzing run.
 EXCLUDED: list[tuple[str, str, str]] = [
-    ("POST", r"^/api/jobs/", "enqueues background work that outlives the test (bounds: test_api_contract.py)"),
+    ("POST", r"^/api/jobs/", "enqueues work that outlives the test (bounds: test_api_contract.py)"),
 ]
 
 # Every URL a case would fetch goes here instead: a closed port on loopback, refused at once, so no case
