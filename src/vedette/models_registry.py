@@ -6,6 +6,7 @@ is the lowest layer and imports no domain (tests/test_layers.py). A new domain w
 allowed to see everything.
 """
 
+from vedette.alerts import alarms, checkins, enrolment, ladder, roster  # noqa: F401 (check-ins, ladder, roster)
 from vedette.alerts import models as alerts_models  # noqa: F401
 from vedette.gazetteer import models as gazetteer_models  # noqa: F401
 from vedette.incidents import models as incident_models  # noqa: F401

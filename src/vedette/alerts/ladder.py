@@ -1,0 +1,315 @@
+"""The escalation ladder (issue 16, item 5): declared per organisation as data, run by the scheduler.
+
+A ladder is a list of steps, each ``{"after_min": N, "action": A, "channels": [...]}``:
+
+- ``alert``: the alert itself (step 0, sent by the alerts code when the alert goes out);
+- ``reminder``: the person again, on the channels given (the same check-in link and code);
+- ``manager``: the person's manager (``Person.manager_id``), told who has not answered;
+- ``duty_officer``: whoever is on the organisation's duty roster at that moment (``roster.on_duty``).
+
+Default: email and SMS at once; an SMS reminder after 30 min; the manager after 2 h; the duty officer after 4 h.
+``checkin_hours`` says how long check-in links stay valid.
+
+When a check-in request opens, a :class:`LadderRun` starts with a copy of the ladder and the due time of its
+next step, in the database: a restart loses nothing, and a step that was due while the process was down runs at
+the next tick. :func:`run_due` (job ``alerts.ladder``) runs the steps that are due, each once: the outbox key
+holds the step's number, and the run's ``next_step`` moves on in the same transaction. Every step is audited;
+an answer stops the run (:func:`stop`). Steps that reach a manager or the duty officer raise an alarm.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ForeignKey, Index, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from vedette.errors import BadInput
+from vedette.store.base import Base, utcnow
+from vedette.tenancy.clock import aware
+from vedette.tenancy.scope import OrgScope
+
+log = logging.getLogger("vedette.alerts.ladder")
+
+ORG_FK = "organisations.id"
+ACTIONS = ("alert", "reminder", "manager", "duty_officer")
+STEP_CHANNELS = ("email", "sms", "webhook", "local")
+DEFAULT_LADDER: dict = {
+    "checkin_hours": 72,
+    "steps": [
+        {"after_min": 0, "action": "alert", "channels": ["email", "sms"]},
+        {"after_min": 30, "action": "reminder", "channels": ["sms"]},
+        {"after_min": 120, "action": "manager", "channels": ["email", "sms"]},
+        {"after_min": 240, "action": "duty_officer", "channels": ["email", "sms"]},
+    ],
+}
+BATCH = 200
+
+
+class EscalationLadder(Base):
+    """One organisation's ladder, as data (see the module doc)."""
+
+    __tablename__ = "escalation_ladders"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey(ORG_FK, ondelete="CASCADE"), primary_key=True)
+    steps: Mapped[list] = mapped_column(default=list)
+    checkin_hours: Mapped[int] = mapped_column(Integer, default=72)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class LadderRun(Base):
+    """The ladder of one check-in request: its plan (a copy), the next step and when it is due, what ran."""
+
+    __tablename__ = "ladder_runs"
+    __table_args__ = (Index("ix_ladder_runs_due", "status", "next_due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey(ORG_FK, ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("checkin_requests.id", ondelete="CASCADE"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    plan: Mapped[list] = mapped_column(default=list)
+    next_step: Mapped[int] = mapped_column(Integer, default=1)
+    next_due_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(10), default="running")  # running | stopped | done
+    stopped_reason: Mapped[str | None] = mapped_column(String(200))
+    history: Mapped[list] = mapped_column(default=list)  # [{step, action, at, result}]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- the ladder as data ------------------------------------------------------------------------------------
+def validate(data: dict) -> dict:
+    """A ladder checked and normalised: steps sorted by delay, step 0 the alert; BadInput names the fault."""
+    if not isinstance(data, dict):
+        raise BadInput("a ladder is an object with 'steps'", item="ladder")
+    steps = data.get("steps")
+    if not isinstance(steps, list) or not steps or len(steps) > 12:
+        raise BadInput("1 to 12 steps", item="steps")
+    out = []
+    for i, step in enumerate(steps):
+        if not isinstance(step, dict):
+            raise BadInput("each step is an object", item=f"steps.{i}")
+        action = step.get("action")
+        if action not in ACTIONS:
+            raise BadInput(f"action is one of {', '.join(ACTIONS)}", item=f"steps.{i}.action")
+        after = step.get("after_min", 0)
+        if not isinstance(after, int | float) or isinstance(after, bool) or not 0 <= after <= 60 * 24 * 14:
+            raise BadInput("after_min: minutes from 0 to 20160", item=f"steps.{i}.after_min")
+        channels = step.get("channels") or ["email", "sms"]
+        if not isinstance(channels, list) or any(c not in STEP_CHANNELS for c in channels):
+            raise BadInput(f"channels among {', '.join(STEP_CHANNELS)}", item=f"steps.{i}.channels")
+        out.append({"after_min": float(after) if after % 1 else int(after), "action": action,
+                    "channels": list(dict.fromkeys(channels))})
+    out.sort(key=lambda s: s["after_min"])
+    if out[0]["action"] != "alert" or out[0]["after_min"] != 0:
+        out.insert(0, {"after_min": 0, "action": "alert", "channels": ["email", "sms"]})
+    if any(s["action"] == "alert" for s in out[1:]):
+        raise BadInput("only the first step is the alert", item="steps")
+    hours = data.get("checkin_hours", DEFAULT_LADDER["checkin_hours"])
+    if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= 24 * 30:
+        raise BadInput("checkin_hours: 1 to 720", item="checkin_hours")
+    return {"checkin_hours": hours, "steps": out}
+
+
+def get_ladder(session: Session, scope: OrgScope) -> dict:
+    row = session.get(EscalationLadder, scope.org_id)
+    if row is None or not row.steps:
+        return {"checkin_hours": DEFAULT_LADDER["checkin_hours"], "steps": [dict(s) for s in DEFAULT_LADDER["steps"]],
+                "default": True}
+    return {"checkin_hours": row.checkin_hours, "steps": list(row.steps), "default": False}
+
+
+def set_ladder(session: Session, scope: OrgScope, data: dict) -> dict:
+    from vedette.tenancy import audit
+
+    clean = validate(data)
+    row = session.get(EscalationLadder, scope.org_id)
+    if row is None:
+        row = EscalationLadder(organisation_id=scope.org_id)
+        session.add(row)
+    row.steps = clean["steps"]
+    row.checkin_hours = clean["checkin_hours"]
+    row.updated_by = f"{scope.actor}:{scope.user_id}" if scope.user_id is not None else scope.actor
+    session.flush()
+    audit.record(session, "ladder.set", scope=scope, target_type="organisation", target_id=scope.org_id,
+                 detail={"steps": [f"{s['action']}@{s['after_min']}" for s in clean["steps"]],
+                         "checkin_hours": clean["checkin_hours"]})
+    return {**clean, "default": False}
+
+
+# --- runs --------------------------------------------------------------------------------------------------
+def _due(started: datetime, plan: list, step: int) -> datetime | None:
+    if step >= len(plan):
+        return None
+    return aware(started) + timedelta(minutes=float(plan[step]["after_min"]))
+
+
+def start(session: Session, scope: OrgScope, req, plan: dict, *, now: datetime | None = None):  # noqa: ANN001, ANN201
+    """Start the ladder of a new check-in request (idempotent: one run per request)."""
+    found = session.scalar(select(LadderRun).where(LadderRun.request_id == req.id))
+    if found is not None:
+        return found
+    moment = now or now_utc()
+    steps = plan["steps"]
+    run = LadderRun(organisation_id=scope.org_id, request_id=req.id, person_id=req.person_id, alert_id=req.alert_id,
+                    plan=steps, next_step=1, next_due_at=_due(moment, steps, 1),
+                    status="running" if len(steps) > 1 else "done", history=[], started_at=moment)
+    session.add(run)
+    return run
+
+
+def stop(session: Session, req, reason: str, *, now: datetime | None = None) -> bool:  # noqa: ANN001
+    """Stop the ladder of an answered request; audited. False when there was none running."""
+    run = session.scalar(select(LadderRun).where(LadderRun.request_id == req.id))
+    if run is None or run.status != "running":
+        return False
+    from vedette.tenancy import audit
+
+    run.status = "stopped"
+    run.stopped_reason = reason[:200]
+    run.next_due_at = None
+    run.updated_at = now or now_utc()
+    audit.record(session, "ladder.stop", actor="system", org_id=run.organisation_id, target_type="ladder_run",
+                 target_id=run.id, detail={"request": req.id, "at_step": run.next_step, "reason": reason[:100]})
+    return True
+
+
+def _scope_for_org(session: Session, org_id: int) -> OrgScope:
+    from vedette.tenancy.authz import cli_scope
+    from vedette.tenancy.models import Organisation
+
+    org = session.get(Organisation, org_id)
+    return cli_scope(session, org.slug)
+
+
+def _escalation_context(person, alert, lang: str, action: str, code: str) -> dict:  # noqa: ANN001
+    name = person.name
+    headline_src = (alert.event or {}).get("headline") if alert is not None else None
+    if lang == "fr":
+        head = f"{name} n'a pas répondu au message de sécurité"
+        note = (f"{name} n'a pas dit être en sécurité ({headline_src or 'alerte'}; code {code}). "
+                "Essayez de joindre cette personne et notez le résultat sur le tableau de suivi.")
+    else:
+        head = f"{name} has not answered the safety check"
+        note = (f"{name} has not said they are safe ({headline_src or 'alert'}; code {code}). "
+                "Please try to reach them and record the result on the accountability board.")
+    if action == "duty_officer":
+        head = ("[Permanence] " if lang == "fr" else "[Duty] ") + head
+    return {"event": {"headline": head},
+            "alert": {"id": alert.id if alert is not None else None, "msg_type": "alert", "all_clear": False,
+                      "severity": alert.severity if alert is not None else None, "note": note,
+                      "thread_key": alert.thread_key if alert is not None else ""}}
+
+
+def _run_step(session: Session, run: LadderRun, moment: datetime) -> str:
+    from vedette.alerts import alarms, roster
+    from vedette.alerts import service as alerts_service
+    from vedette.alerts.checkins import CheckinRequest
+    from vedette.alerts.models import Alert
+    from vedette.people.models import Person
+
+    step = run.plan[run.next_step]
+    action, channels, n = step["action"], step.get("channels") or ["email", "sms"], run.next_step
+    req = session.get(CheckinRequest, run.request_id)
+    person = session.get(Person, run.person_id)
+    alert = session.get(Alert, run.alert_id) if run.alert_id is not None else None
+    if req is None or person is None or req.status != "open":
+        return "skipped: answered or gone"
+    if aware(req.expires_at) < moment:
+        req.status = "expired"
+        return "skipped: check-in expired"
+    scope = _scope_for_org(session, run.organisation_id)
+    if alert is None:
+        return "skipped: the alert is gone"
+    if action == "reminder":
+        rows = alerts_service.queue_messages(session, scope, alert, [person], channels, step=n, purpose="reminder",
+                                             mode="all")
+        return f"reminder queued ({len(rows)})"
+    if action in ("manager", "duty_officer"):
+        targets: list[Person] = []
+        if action == "manager":
+            mgr = session.get(Person, person.manager_id) if person.manager_id else None
+            if mgr is not None and mgr.organisation_id == run.organisation_id:
+                targets.append(mgr)
+        else:
+            targets.extend(roster.officers_on_duty(session, scope, moment))
+        rows = []
+        for t in targets:
+            lang = t.language or "en"
+            ctx = _escalation_context(person, alert, lang, action, req.code)
+            rec = alerts_service.Recipient(t, "manager" if action == "manager" else "duty officer", {}, lang)
+            rows += alerts_service.queue_messages(
+                session, scope, alert, [rec], channels, step=n, purpose="escalation", mode="all", template="adhoc",
+                context=ctx, event_key=f"{alert.id}.r{req.id}")
+        who = "manager" if action == "manager" else "duty officer"
+        result = f"{who}: {len(targets)} reached ({len(rows)} messages)" if targets else f"no {who} to reach"
+        alarms.raise_alarm(session, run.organisation_id, "escalation", request=req,
+                           summary=f"no answer: {who} step" + ("" if targets else f" (no {who})"),
+                           dedupe=f"ladder:{run.id}:{n}", now=moment)
+        return result
+    return "skipped: the alert itself"
+
+
+def run_due(session: Session, now: datetime | None = None, limit: int = BATCH) -> list[dict]:
+    """Run every ladder step due at ``now`` (in the caller's transaction); each run moves on by one step per
+    call at most, so a run overdue by hours does its steps over the next ticks, in order and each once."""
+    from vedette.tenancy import audit
+
+    moment = now or now_utc()
+    q = (select(LadderRun).where(LadderRun.status == "running", LadderRun.next_due_at <= moment)
+         .order_by(LadderRun.next_due_at, LadderRun.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    done = []
+    for run in session.scalars(q).all():
+        n = run.next_step
+        result = _run_step(session, run, moment)
+        action = run.plan[n]["action"]
+        run.history = [*run.history, {"step": n, "action": action, "at": moment.isoformat(), "result": result}]
+        audit.record(session, "ladder.step", actor="system", org_id=run.organisation_id, target_type="ladder_run",
+                     target_id=run.id, detail={"request": run.request_id, "step": n, "action": action,
+                                               "result": result})
+        if result.startswith("skipped: answered") or result.startswith("skipped: check-in expired"):
+            run.status, run.next_due_at, run.stopped_reason = "stopped", None, result[9:]
+        else:
+            run.next_step = n + 1
+            run.next_due_at = _due(run.started_at, run.plan, n + 1)
+            if run.next_due_at is None:
+                run.status = "done"
+        run.updated_at = moment
+        done.append({"run": run.id, "step": n, "action": action, "result": result})
+        session.flush()
+    if done:
+        log.info("ladder: %d steps run", len(done))
+    return done
+
+
+def tick(url: str | None = None, now: datetime | None = None) -> dict:
+    """Job ``alerts.ladder``: run the due steps in a write transaction of its own."""
+    from vedette.alerts import checkins
+    from vedette.store.db import session_scope
+
+    checkins.install()
+    moment = now or now_utc()
+    with session_scope(url) as session:  # a read first: most ticks find nothing and take no write lock
+        if session.scalar(select(LadderRun.id).where(LadderRun.status == "running",
+                                                     LadderRun.next_due_at <= moment).limit(1)) is None:
+            return {"steps": 0}
+    with session_scope(url, write=True) as session:
+        done = run_due(session, moment)
+    return {"steps": len(done)}
+
+
+def runs_for(session: Session, scope: OrgScope, request_ids: list[int]) -> dict[int, LadderRun]:
+    if not request_ids:
+        return {}
+    rows = session.scalars(select(LadderRun).where(LadderRun.organisation_id == scope.org_id,
+                                                  LadderRun.request_id.in_(request_ids)))
+    return {r.request_id: r for r in rows}
