@@ -28,6 +28,10 @@ def register(app: typer.Typer) -> None:
         from vedette.demo.people import load_demo_people  # organisations and people of the demo crisis
 
         console.print(load_demo_people())
+        from vedette.risk.tasks import refresh  # the risk picture of the replayed crisis, without waiting
+
+        refreshed = refresh()
+        console.print(f"risk picture: {', '.join(f'{k} {v}' for k, v in refreshed.items() if isinstance(v, int))}")
         from vedette.config import get_settings
         from vedette.demo.accounts import load_demo_accounts, sign_in_text
 
