@@ -316,10 +316,11 @@ def set_brief(session: Session, country: str, actor: str, summary: str | None, a
     return row
 
 
-def country_levels(session: Session, country: str, all_regions: bool = True) -> dict:
-    """Levels by source and effective level of a country, its regions and zones, and its brief."""
+def country_levels(session: Session, country: str, all_regions: bool = True, as_of: str | None = None) -> dict:
+    """Levels by source and effective level of a country, its regions and zones, and its brief (as they stood
+    on ``as_of``, YYYY-MM-DD, when given)."""
     cc = areas.check_country(country)
-    current = repo.current_level_rows(session, cc)
+    current = repo.current_level_rows(session, cc, as_of)
     by_source, effective = area_levels(current, "")
     region_keys = {a for a, _ in current if a}
     if all_regions:

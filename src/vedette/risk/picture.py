@@ -30,7 +30,7 @@ def refresh(session: Session, country: str | None = None, as_of: str | None = No
 def country(session: Session, cc: str, as_of: str | None = None, transport_as_of: datetime | None = None) -> dict:
     """Everything the risk picture knows of one country (scores computed as of ``as_of``)."""
     cc = areas.check_country(cc)
-    lv = levels.country_levels(session, cc)
+    lv = levels.country_levels(session, cc, as_of=as_of)
     computed = {s["admin1"]: s for s in scores.compute_for(session, cc, as_of)}
     own = computed.get("")
     for region in lv["regions"]:
@@ -55,7 +55,7 @@ def region(session: Session, country_code: str, area: str, as_of: str | None = N
     key, label = areas.check_area(cc, area)
     if not key:
         raise BadInput("name a region (ISO 3166-2 code or name) or a zone, not the country", item="area")
-    current = repo.current_level_rows(session, cc)
+    current = repo.current_level_rows(session, cc, as_of)
     by_source, effective = levels.area_levels(current, key)
     computed = {s["admin1"]: s for s in scores.compute_for(session, cc, as_of)}
     return {
@@ -77,7 +77,7 @@ def world(session: Session, as_of: str | None = None) -> list[dict]:
         active[e["country"]] = active.get(e["country"], 0) + 1
     out = []
     for cc in sorted(set(computed) | set(repo.level_countries(session)) | set(active)):
-        lv = levels.country_levels(session, cc, all_regions=False)
+        lv = levels.country_levels(session, cc, all_regions=False, as_of=as_of)
         s = computed.get(cc)
         out.append({
             "country": cc,

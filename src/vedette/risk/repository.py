@@ -110,10 +110,16 @@ def level_rows(session: Session, country: str, area: str | None = None) -> Seque
     return session.scalars(q.order_by(AdvisoryLevel.id)).all()
 
 
-def current_level_rows(session: Session, country: str) -> dict[tuple[str, str], AdvisoryLevel]:
-    """(area, source) -> the newest row (review records included)."""
+def current_level_rows(
+    session: Session, country: str, as_of: str | None = None
+) -> dict[tuple[str, str], AdvisoryLevel]:
+    """(area, source) -> the newest row (review records included); with ``as_of`` (YYYY-MM-DD), the newest
+    stated on or before that day (a row's own date, else the day it was recorded), so that a replayed crisis
+    shows the levels of its day."""
     out: dict[tuple[str, str], AdvisoryLevel] = {}
     for row in level_rows(session, country):
+        if as_of is not None and (row.stated_on or row.created_at.date().isoformat()) > as_of:
+            continue
         out[(row.area, row.source)] = row
     return out
 
