@@ -108,3 +108,28 @@ def test_the_command_list_is_whole_when_looked_at() -> None:
     assert result.exit_code == 0
     for command in ("extract", "ingest", "serve", "db", "gazetteer", "incidents"):
         assert command in result.stdout
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="a POSIX process model")
+def test_the_limit_holds_in_a_forked_worker() -> None:
+    """Job workers fork from a process that may have extracted (and started its watchdog) already."""
+    import os
+
+    from vedette.intake import pipeline
+
+    with pytest.raises(ExtractionTimedOut):
+        extract_text(_long(3000), "parent.txt", timeout_s=0.05)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what happened, then leave without running pytest's exit handlers
+        try:
+            extract_text(_long(3000), "child.txt", timeout_s=0.05)
+            os.write(write, b"finished")
+        except ExtractionTimedOut:
+            watchdog = pipeline.WATCHDOG._thread  # its own, running: the parent's did not survive the fork
+            os.write(write, b"timed out, watched" if watchdog is not None and watchdog.is_alive() else b"unwatched")
+        finally:
+            os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(pid, 0)
+    assert os.read(read, 100) == b"timed out, watched" and status == 0

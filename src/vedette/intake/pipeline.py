@@ -8,6 +8,7 @@ data under ``intake/lang``.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -206,6 +207,11 @@ class _Watchdog:
     interpreter offers no such call, the pipeline checks the deadline between components instead."""
 
     def __init__(self) -> None:
+        self._reset()
+        if hasattr(os, "register_at_fork"):  # a forked worker (Celery) starts its own thread, with fresh locks
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
         self._cond = threading.Condition()
         self._due: dict[int, tuple[float, int]] = {}  # token -> (deadline, thread id)
         self._fired: set[int] = set()
