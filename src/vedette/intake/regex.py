@@ -22,6 +22,15 @@ from pathlib import Path
 from typing import Any
 
 _LOCK = threading.Lock()
+
+
+def _fresh_lock() -> None:  # a child forked while another thread loaded the cache must not inherit its lock
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_lock)
 _PROGRAMS: dict[tuple[str, int], tuple] | None = None  # (source, flags) -> arguments of _sre.compile
 _FIRST: dict[str, list[str] | None] = {}  # source -> first_chars() (sorted), cached with the programs
 _NEEDED: dict[str, list[str] | None] = {}  # "flags:source" -> needed_literals() (sorted), cached likewise
