@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 import math
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -459,18 +460,30 @@ class ExposureIndex:
         pids = self.person_id[hits.rows].tolist()
         labels = self.labels
         if isinstance(area, Circle):
-            wheres = [f", {d:.1f} km from the incident" for d in hits.distance_km.tolist()]
+            table = _distance_words(area.km)
+            wheres = list(map(table.__getitem__, np.rint(hits.distance_km * 10).astype(np.int64).tolist()))
         else:
             where = f", in {area.name or area.code}" if isinstance(area, Region) else (
                 f", in {area.name or area.cc}" if isinstance(area, Country) else f", {area.describe()}")
             wheres = [where] * len(rows)
-        out = [(pid, labels[r] + wh) for pid, r, wh in zip(pids, rows, wheres, strict=True)]
+        out = list(zip(pids, map(operator.add, map(labels.__getitem__, rows), wheres), strict=True))
         if not hits.present.all():
             end = w.end.timestamp()
             for j in np.nonzero(~hits.present)[0].tolist():
                 days = max((self.starts[rows[j]] - end) / 86400, 0)
                 out[j] = (out[j][0], f"{out[j][1]} (bound there, {days:.1f} days after the window)")
         return out
+
+
+_DISTANCE_WORDS: list[str] = []
+
+
+def _distance_words(km: float) -> list[str]:
+    """', 3.2 km from the incident' for every tenth of a kilometre up to ``km`` (built once, then looked up)."""
+    n = int(math.ceil(km * 10)) + 2
+    if len(_DISTANCE_WORDS) < n:
+        _DISTANCE_WORDS.extend(f", {i / 10:.1f} km from the incident" for i in range(len(_DISTANCE_WORDS), n))
+    return _DISTANCE_WORDS
 
 
 def _group(values: np.ndarray) -> dict[str, np.ndarray]:
