@@ -276,6 +276,48 @@ def record_event(session: Session, msg: OutboxMessage, kind: str, detail: str | 
     return ev
 
 
+def store_inbound(session: Session, channel: str, provider_id: str, sender: str, body: str) -> dict:
+    """Keep an inbound message once per provider id (a provider's retry is a duplicate), tied to the person
+    whose phone sent it (the one most recently written to on that channel when several share it), then
+    hand it to the inbound handlers. Never logs the body."""
+    from sqlalchemy import func, select
+
+    if repo.inbound_exists(session, channel, provider_id):
+        return {"stored": False, "duplicate": True, "result": None}
+    person = None
+    candidates = repo.person_by_phone(session, sender) if channel == "sms" else []
+    if len(candidates) == 1:
+        person = candidates[0]
+    elif candidates:
+        last = dict(session.execute(
+            select(OutboxMessage.person_id, func.max(OutboxMessage.id))
+            .where(OutboxMessage.person_id.in_([p.id for p in candidates]), OutboxMessage.channel == channel)
+            .group_by(OutboxMessage.person_id)).all())
+        person = max(candidates, key=lambda p: last.get(p.id) or 0)
+    row = InboundMessage(organisation_id=person.organisation_id if person else None,
+                         person_id=person.id if person else None, channel=channel, sender=sender[:200],
+                         body=body[:2000], provider_message_id=provider_id[:200], received_at=now_utc())
+    session.add(row)
+    session.flush()
+    result = None
+    for handler in _inbound_handlers:
+        try:
+            got = handler(session, row)
+        except Exception as exc:  # noqa: BLE001 - a handler's failure is logged, never stops the store
+            log.warning("inbound handler %s failed on message %s: %s", getattr(handler, "__name__", "?"),
+                        row.id, type(exc).__name__)
+            continue
+        if got is not None and result is None:
+            result = got
+    row.result = (result or None) and str(result)[:200]
+    if result is not None:
+        row.handled_at = now_utc()
+    log.info("inbound %s message %s from a %s sender: %s", channel, row.id,
+             "known" if person else "unknown", row.result or "no handler answered")
+    return {"stored": True, "duplicate": False, "id": row.id, "person_known": person is not None,
+            "result": row.result}
+
+
 def new_adhoc_key() -> str:
     return f"adhoc:{uuid.uuid4().hex}"
 

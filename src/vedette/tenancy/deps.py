@@ -42,6 +42,14 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/health"),
         ("POST", "/api/auth/login"),
         ("POST", "/api/auth/reset"),
+        # alerts: feeds reached with a feed token, the public feed, providers' signed callbacks (alerts/api.py)
+        ("GET", "/api/alerts/feeds/{org_slug}/atom.xml"),
+        ("GET", "/api/alerts/feeds/{org_slug}/cap/{alert_id}.xml"),
+        ("GET", "/api/alerts/public/atom.xml"),
+        ("GET", "/api/alerts/public/cap/{alert_id}.xml"),
+        ("POST", "/api/alerts/sms/receipt"),
+        ("POST", "/api/alerts/sms/inbound"),
+        ("POST", "/api/alerts/email/bounce"),
     }
 )
 

@@ -90,6 +90,9 @@ def create_app() -> FastAPI:
         app.include_router(router, prefix="/api", dependencies=signed_in)
     app.include_router(review_router, prefix="/api", dependencies=signed_in)  # incident review (operators)
     app.include_router(risk_levels_router, prefix="/api", dependencies=signed_in)  # the risk picture
+    from vedette.alerts.api import install as install_alerts  # rules, alerts, outbox, feeds, callbacks
+
+    install_alerts(app, signed_in)
     app.include_router(pages_router)
     document_body_errors(app)  # 400 and 413 on every operation with a body
     return app
