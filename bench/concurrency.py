@@ -281,6 +281,22 @@ class Server:
             time.sleep(0.5)
         raise SystemExit("vedette serve did not answer within 180 s")
 
+    def rss_mb(self) -> list[int]:
+        """Resident memory of the server and its worker processes."""
+        pids = [self.proc.pid]
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        out = []
+        for pid in pids:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+            out.append(kb // 1024)
+        return out
+
     def stop(self) -> str:
         self.proc.send_signal(signal.SIGINT)
         try:
@@ -390,7 +406,10 @@ def run_store(kind: str, args: argparse.Namespace) -> dict:
         server.wait_ready(headers)
         rng = random.Random(12)
 
-        # 1. single client, posts
+        # 1. single client, posts (after one of each, which loads the extraction data: not counted)
+        warm = [("POST", "/api/documents", {"json": {"text": make_doc(rng, "warm"), "name": "warm.txt"}}),
+                ("GET", "/api/incidents", {})]
+        asyncio.run(sequential(server.base, headers, warm))
         single_posts = [{"text": make_doc(rng, f"single-{i}"), "name": f"single-{i}.txt"} for i in range(10)]
         single_post = asyncio.run(sequential(server.base, headers, [("POST", "/api/documents", {"json": b})
                                                                     for b in single_posts]))
@@ -416,6 +435,7 @@ def run_store(kind: str, args: argparse.Namespace) -> dict:
         post_res, get_res = asyncio.run(burst(server.base, headers, posts, args.gets))
         burst_s = time.monotonic() - t0
         ingest_running_after_burst = ingest.poll() is None
+        rss = server.rss_mb()
         out, err = ingest.communicate(timeout=1800)
         log(f"  CLI ingest of {args.docs}: exit {ingest.returncode}, {err.strip().splitlines()[0] if err else out}"
             f" (running when the burst began: {ingest_running_at_burst}, when it ended: {ingest_running_after_burst})")
@@ -431,6 +451,7 @@ def run_store(kind: str, args: argparse.Namespace) -> dict:
             if status in (200, 201) and isinstance(answer, dict) and by_sha.get(sha) == [answer.get("id")]:
                 answered_ok += 1
         expected = {hashlib.sha256(b["text"].encode()).hexdigest() for b in posts + single_posts}
+        expected.add(hashlib.sha256(warm[0][2]["json"]["text"].encode()).hexdigest())
         expected |= {hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
         stored_once = (
             answered_ok == len(posts)
@@ -463,6 +484,10 @@ def run_store(kind: str, args: argparse.Namespace) -> dict:
         log_text = server.stop()
         server = None
         tracebacks = log_text.count("Traceback")
+        if tracebacks:
+            kept = Path(tempfile.gettempdir()) / f"vedette-bench-concurrency-{kind}-serve.log"
+            kept.write_text(log_text)
+            log(f"  server log with tracebacks kept at {kept}")
         if ingest.returncode not in (0, None):
             errors["cli_ingest"] = 1
         total_errors = sum(errors.values())
@@ -480,7 +505,8 @@ def run_store(kind: str, args: argparse.Namespace) -> dict:
         }
         base_post, base_get = s(p95([r[0] for r in single_post])), s(p95([r[0] for r in single_get]))
         log(f"  errors: {total_errors} {errors}; statuses seen {statuses}; server tracebacks: {tracebacks}")
-        log(f"  burst of {len(posts)} posts + {args.gets} queries took {burst_s:.1f} s")
+        log(f"  burst of {len(posts)} posts + {args.gets} queries took {burst_s:.1f} s; server memory (RSS, MB "
+            f"per process): {rss}")
         log(f"  post p95 {fig['post_p95_s']} s (goal < 10)   | single client {base_post} s | {ISSUE['post']}")
         log(f"  get p95 {fig['get_p95_s']} s (goal < 5)    | single client {base_get} s | {ISSUE['get']}")
         log(f"  steady GET p95 {fig['steady_get_p95_ms']} ms over {len(steady_res)} queries by "

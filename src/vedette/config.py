@@ -112,7 +112,9 @@ class Settings(BaseSettings):
     web_read_sessions: int = Field(32, ge=1, description="Requests (GET, HEAD) holding a store session at once.")
     web_write_sessions: int = Field(48, ge=1, description="Other requests holding a store session at once.")
     web_threads: int = Field(64, ge=1, description="Worker threads of one server process (blocking request work).")
-    web_workers: int = Field(1, ge=1, description="Server processes of `vedette serve` (the scheduler runs in one).")
+    web_workers: int = Field(
+        0, ge=0, description="Processes of `vedette serve`; 0: one per CPU, at most 4 (the scheduler runs in one)."
+    )
 
     # Risk picture (vedette.risk): scorer weights, escalation test, transport statuses. See risk/README.md.
     risk_half_life_days: float = Field(

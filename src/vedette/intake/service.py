@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import html as htmllib
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -34,9 +35,9 @@ from vedette.intake.readers import Extracted, read_bytes
 from vedette.store.db import begin_write
 from vedette.store.db import session_factory as default_session_factory
 
-CHUNK = 200  # documents read (and extracted) before they are written
-WRITE_SLICE = 25  # documents stored between two looks at the clock
-WRITE_HOLD_S = 0.25  # a write transaction ends after the slice that passes this: other writers get their turn
+CHUNK = 200  # documents read, and checked against the store, at a time
+WRITE_SLICE = 10  # documents extracted, then stored in one short write transaction
+WRITE_HOLD_S = 0.25  # without extraction (run_hooks=False), slices join one transaction up to this long
 # Column widths of intake/models.py: longer values are cut rather than failing the insert on PostgreSQL.
 NAME_MAX, ORIGIN_MAX, TITLE_MAX, STATUS_MAX, ETAG_MAX, MODIFIED_MAX = 500, 2000, 1000, 500, 500, 100
 
@@ -78,10 +79,17 @@ class Prepared:
         return DocumentDraft(ex.text, _cut(self.name, NAME_MAX) or "", ex.published, ex.language)
 
 
+# Extraction is pure Python: in one process, threads running it at once share one core (the GIL). Two at a
+# time keep that core busy; more would only slow down every other request thread (reads wait for the GIL
+# behind each of them), while the documents' total time stays the same.
+_EXTRACTING = threading.BoundedSemaphore(2)
+
+
 def prepare_hooks(p: Prepared) -> Prepared:
     """Run the document hooks' slow part (extraction) for ``p``, before any transaction."""
     try:
-        p.hooks = prepare_document_hooks(p.draft())
+        with _EXTRACTING:
+            p.hooks = prepare_document_hooks(p.draft())
     except Exception as exc:  # a failing hook rejects this document only, as it would in the transaction
         p.hooks_failed = f"{p.item}: processing failed ({type(exc).__name__}: {exc})"
     return p
@@ -376,8 +384,9 @@ def ingest_items(
 def _flush(
     factory: sessionmaker[Session], batch: list[Prepared], report: IngestReport, run_hooks: bool
 ) -> None:
-    """Store a chunk: what is new is found by a read, extracted with no lock held, then written in write
-    transactions of at most about ``WRITE_HOLD_S`` each (``store_prepared`` checks again under the lock)."""
+    """Store a chunk: what is new is found by a read; then slice by slice, extracted with no lock held and
+    written in one short write transaction (``store_prepared`` checks again under the lock). Writers of the
+    API take the lock between two slices: a long ingest never keeps them waiting for long."""
     with factory() as s:
         known = set(s.scalars(select(Document.sha256).where(Document.sha256.in_([p.raw_sha for p in batch]))))
     fresh: list[Prepared] = []
@@ -386,15 +395,20 @@ def _flush(
             report.duplicates += 1
             continue
         known.add(p.raw_sha)  # the same bytes twice in one chunk: the second is a duplicate
-        fresh.append(prepare_hooks(p) if run_hooks else p)
+        fresh.append(p)
     i = 0
     while i < len(fresh):
+        if run_hooks:
+            for p in fresh[i : i + WRITE_SLICE]:
+                prepare_hooks(p)
         with factory.begin() as s:
             begin_write(s)
             start = monotonic()
             while i < len(fresh) and monotonic() - start < WRITE_HOLD_S:
                 store_prepared(s, fresh[i : i + WRITE_SLICE], report, run_hooks=run_hooks)
                 i += WRITE_SLICE
+                if run_hooks:
+                    break  # the next slice is extracted outside the lock
 
 
 def ingest_bytes(

@@ -22,6 +22,7 @@ Concurrency model (the same on both stores):
 from __future__ import annotations
 
 import re
+import threading
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -64,6 +65,40 @@ def _sqlite_begin(conn: Connection) -> None:
 
 def _txn_end(conn: Connection) -> None:
     conn.info.pop(_STATE, None)
+    _release_gate(conn.info)
+
+
+# Writers of one process queue on a lock of their own before they ask SQLite for its write lock: a commit
+# hands the lock straight to the next thread, instead of leaving every waiter asleep in SQLite's busy
+# handler (which polls with back-off, leaving the lock idle, and favours whoever asks again first).
+_GATE = "vedette.write_gate"
+_gates: dict[str, threading.Lock] = {}
+_gates_lock = threading.Lock()
+
+
+def _gate_for(conn: Connection) -> threading.Lock:
+    key = str(conn.engine.url)
+    with _gates_lock:
+        return _gates.setdefault(key, threading.Lock())
+
+
+def _release_gate(info: dict) -> None:
+    gate = info.pop(_GATE, None)
+    if gate is not None:
+        gate.release()
+
+
+# A connection returned, dropped or closed while in a write transaction gives the gate back as well.
+def _on_reset(_dbapi_connection, connection_record, _reset_state) -> None:  # noqa: ANN001
+    _release_gate(connection_record.info)
+
+
+def _on_invalidate(_dbapi_connection, connection_record, _exception) -> None:  # noqa: ANN001
+    _release_gate(connection_record.info)
+
+
+def _on_close(_dbapi_connection, connection_record) -> None:  # noqa: ANN001
+    _release_gate(connection_record.info)
 
 
 def _sqlite_take_write_lock(conn: Connection) -> None:
@@ -75,12 +110,18 @@ def _sqlite_take_write_lock(conn: Connection) -> None:
     """
     if conn.info.get(_STATE) in (None, WRITE):
         return
+    gate = _gate_for(conn)
+    if not gate.acquire(timeout=get_settings().db_busy_timeout_s):
+        raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is locked (by this process)"))
+    conn.info[_GATE] = gate
     raw = conn.connection.driver_connection
-    raw.execute("COMMIT")  # read-only so far: ends the snapshot, nothing else
     try:
+        raw.execute("COMMIT")  # read-only so far: ends the snapshot, nothing else
         raw.execute("BEGIN IMMEDIATE")
-    except raw.OperationalError as exc:  # still locked after the busy timeout
-        raw.execute("BEGIN")  # the caller's transaction stays open (it will roll back)
+    except raw.OperationalError as exc:  # still locked (by another process) after the busy timeout
+        _release_gate(conn.info)
+        if raw.in_transaction is False:
+            raw.execute("BEGIN")  # the caller's transaction stays open (it will roll back)
         conn.info[_STATE] = FRESH
         raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
     conn.info[_STATE] = WRITE
@@ -135,6 +176,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "rollback", _txn_end)
         event.listen(engine, "savepoint", _sqlite_savepoint)
         event.listen(engine, "before_cursor_execute", _sqlite_before_execute, retval=True)
+        event.listen(engine.pool, "reset", _on_reset)
+        event.listen(engine.pool, "invalidate", _on_invalidate)
+        event.listen(engine.pool, "close", _on_close)
         return engine
     engine = create_engine(url, pool_pre_ping=True, **_pool_args())
     event.listen(engine, "commit", _txn_end)
@@ -227,14 +271,24 @@ _CAPACITY = None
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def _in_thread(fn, *args) -> Any:  # noqa: ANN001
-    """Finish a session on a thread of its own limiter: a request that holds a connection never queues
-    behind requests that wait for one (FastAPI does the same for the exit of sync dependencies)."""
+def _finish(session: Session, ok: bool) -> None:
+    try:
+        if ok:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def _finish_in_thread(session: Session, ok: bool) -> None:
+    """End a session on a thread of its own limiter: a request that holds a connection never queues behind
+    requests that wait for one (FastAPI does the same for the exit of sync dependencies)."""
     import anyio
     import anyio.to_thread
 
     with anyio.CancelScope(shield=True):
-        return await anyio.to_thread.run_sync(fn, *args, limiter=anyio.CapacityLimiter(1))
+        await anyio.to_thread.run_sync(_finish, session, ok, limiter=anyio.CapacityLimiter(1))
 
 
 @asynccontextmanager
@@ -248,9 +302,7 @@ async def request_session(method: str = "GET", url: str | None = None) -> AsyncI
         session = session_factory(url)()
         try:
             yield session
-            await _in_thread(session.commit)
         except BaseException:
-            await _in_thread(session.rollback)
+            await _finish_in_thread(session, False)
             raise
-        finally:
-            await _in_thread(session.close)
+        await _finish_in_thread(session, True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 
@@ -11,7 +13,7 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
         port: int = typer.Option(8000, help="TCP port."),
         workers: int = typer.Option(
-            0, min=0, help="Server processes (0: the web_workers setting). The scheduler runs in one of them."
+            0, min=0, help="Server processes (0: the web_workers setting; its 0: one per CPU, at most 4)."
         ),
     ) -> None:
         """Serve the dashboard and the REST API (OpenAPI at /docs).
@@ -23,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
         from vedette.config import get_settings
 
-        n = workers or get_settings().web_workers
+        n = workers or get_settings().web_workers or min(os.cpu_count() or 1, 4)
         if n == 1:
             from vedette.web.app import create_app
 
