@@ -40,6 +40,7 @@ _STATE = {"dirty": False, "saving": False}
 _STATIC: set[int] = set()
 _VOLATILE_MAX = 2048
 _MAX_ENTRIES = 20000  # past this, a stale cache starts afresh
+_FORMAT = 2  # of the file: bumped when what is kept for a pattern changes
 
 
 def _cache_path() -> Path | None:
@@ -63,7 +64,7 @@ def _load() -> dict[tuple[str, int], tuple]:
                 path = _cache_path()
                 try:
                     data = marshal.loads(path.read_bytes()) if path is not None else {}
-                    if isinstance(data, dict) and data.get("format") == 1:
+                    if isinstance(data, dict) and data.get("format") == _FORMAT:
                         programs = data["programs"]
                         _FIRST.update(data["first"])
                         _NEEDED.update(data.get("needed", {}))
@@ -81,7 +82,7 @@ def save_cache() -> None:
     if path is None:
         return
     with _LOCK:
-        data = {"format": 1, "programs": dict(_PROGRAMS), "first": dict(_FIRST), "needed": dict(_NEEDED)}
+        data = {"format": _FORMAT, "programs": dict(_PROGRAMS), "first": dict(_FIRST), "needed": dict(_NEEDED)}
         _STATE["dirty"] = False
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
@@ -253,6 +254,7 @@ def gated(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
 # --- literals a match must contain: a pattern that cannot match a text is not run over it ---------------------
 _SMALL = 64  # largest set of strings followed through a pattern
+_NEED_MAX = 16  # beyond this many strings, looking for each costs more than running the pattern
 
 
 def _literal_sets(items, depth: int = 0) -> tuple[frozenset[str] | None, frozenset[str] | None]:  # noqa: ANN001, C901, PLR0912
@@ -314,7 +316,7 @@ def _literal_sets(items, depth: int = 0) -> tuple[frozenset[str] | None, frozens
                 candidates.append(need)
     flush()
     exact = frozenset(run) if whole_exact and run is not None else None
-    best = max(candidates, key=lambda s: (min(map(len, s)), -len(s)), default=None)
+    best = max(candidates, key=lambda s: (len(s) <= _NEED_MAX, min(map(len, s)), -len(s)), default=None)
     return exact, best
 
 
@@ -338,9 +340,11 @@ def _needed_literals(pattern: str, flags: int) -> frozenset[str] | None:
         exact, need = _literal_sets(_parser.parse(pattern, flags))
     except (re.error, RecursionError, AttributeError, TypeError, ValueError):  # pragma: no cover
         exact, need = None, None
-    if exact is not None and "" not in exact and (need is None or min(map(len, exact)) >= min(map(len, need))):
+    if exact is not None and "" not in exact and len(exact) <= _NEED_MAX and (
+        need is None or len(need) > _NEED_MAX or min(map(len, exact)) >= min(map(len, need))
+    ):
         need = exact
-    return None if need is None or "" in need else need
+    return None if need is None or "" in need or len(need) > _NEED_MAX else need
 
 
 _SAFE: dict[str, bool] = {}
