@@ -50,6 +50,7 @@ KNOWN: dict[tuple[str, str], str] = {
     ("jobs/api.py", "vedette.web.limits"): "api-contract",
     ("people/api.py", "vedette.web.limits"): "api-contract",
     ("people/schemas.py", "vedette.web.limits"): "api-contract",
+    ("alerts/api.py", "vedette.web.limits"): "api-contract/alerts",
     ("risk/api.py", "vedette.web.limits"): "api-contract",
     ("risk/levels_api.py", "vedette.web.limits"): "api-contract",
     # incidents/risk: incidents' flows and review call risk (advisories, service, confidence, severity);
@@ -58,6 +59,9 @@ KNOWN: dict[tuple[str, str], str] = {
     ("incidents/flows.py", "vedette.risk.service"): "incidents/risk",
     ("incidents/review.py", "vedette.risk.confidence"): "incidents/risk",
     ("incidents/review.py", "vedette.risk.severity"): "incidents/risk",
+    # alerts: kick() sends alerts.dispatch through jobs' Celery app; jobs is above alerts (it schedules
+    # their tasks): a send hook that jobs installs, or jobs.queue moved below alerts, removes it.
+    ("alerts/tasks.py", "vedette.jobs.celery_app"): "alerts",
     # extraction-speed: `vedette extract --advisories` reads advisories (risk) from intake's CLI module.
     ("intake/extract_cli.py", "vedette.risk.advisories"): "extraction-speed",
 }
