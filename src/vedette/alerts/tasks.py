@@ -165,3 +165,8 @@ def run_dispatcher_forever(idle_s: float = 0.2, max_s: float | None = None) -> N
                 time.sleep(idle_s)
     finally:
         d.close()
+
+
+if __name__ == "__main__":  # python -m vedette.alerts.tasks: one dispatcher process (benches, operators)
+    logging.basicConfig(level=logging.WARNING)
+    run_dispatcher_forever()
