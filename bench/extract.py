@@ -346,7 +346,10 @@ def run_spacy(texts: list[str]) -> Timing | None:
         import spacy
     except ImportError:
         return None
-    nlp = spacy.load("fr_core_news_sm")
+    try:
+        nlp = spacy.load("fr_core_news_sm")
+    except OSError:  # the model package is not installed
+        return None
     keep = {"ner"} | ({"tok2vec"} if "tok2vec" in nlp.pipe_names else set())
     nlp.select_pipes(disable=[n for n in nlp.pipe_names if n not in keep])
     nlp("Chauffe.")
@@ -463,7 +466,7 @@ def main() -> None:
         sub = texts[: args.baseline_docs] if args.baseline_docs else texts
         s = best_of(min(args.rounds, 2), lambda: run_spacy(sub))
         if s is None:
-            print("baseline: spaCy not installed")
+            print("baseline: spaCy or its fr_core_news_sm model is not installed")
         else:
             report(f"baseline fr_core_news_sm NER (best of {min(args.rounds, 2)})", len(sub), words(sub), s)
             baseline = words(sub) / s.cpu
