@@ -76,8 +76,15 @@ def test_throttle_expires_with_its_window(session) -> None:
     old = datetime.now(UTC) - timedelta(hours=1)
     for _ in range(10):
         session.add(LoginAttempt(email_key=service._email_key("ana@a.test"), ip="1.1.1.1", at=old))
+    ancient = datetime.now(UTC) - timedelta(days=3)
+    session.add(LoginAttempt(email_key="x", ip="9.9.9.9", at=ancient))
     session.commit()
     assert service.authenticate(session, "ana@a.test", PASSWORD, None, "1.1.1.1").email == "ana@a.test"
+    session.commit()
+    with pytest.raises(Unauthenticated):  # a failure prunes rows far older than any window
+        service.authenticate(session, "ana@a.test", "guess guess guess", None, "1.1.1.1")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.ip == "9.9.9.9")) == 0
 
 
 def test_throttle_per_address(session, settings_env, monkeypatch) -> None:
@@ -105,6 +112,9 @@ def test_admins_need_a_totp_code(session) -> None:
     with pytest.raises(SecondFactorRequired):
         service.authenticate(session, "adm@a.test", PASSWORD, wrong, "10.0.0.2")
     assert service.authenticate(session, "adm@a.test", PASSWORD, code, "10.0.0.2").id == admin.id
+    session.commit()
+    with pytest.raises(SecondFactorRequired):  # a code works once
+        service.authenticate(session, "adm@a.test", PASSWORD, code, "10.0.0.2")
 
 
 def test_tokens_hashed_revocable_expiring(session) -> None:

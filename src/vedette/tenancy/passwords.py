@@ -61,13 +61,24 @@ def totp_uri(secret: str, email: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="Vedette")
 
 
-def verify_totp(secret: str | None, code: str | None, *, at: float | None = None) -> bool:
+def totp_step(secret: str | None, code: str | None, *, at: float | None = None) -> int | None:
+    """The 30-second step a code belongs to (now, or one step either side for clock drift), or None."""
     if not secret or not code:
-        return False
+        return None
     code = code.strip().replace(" ", "")
     if not (code.isdigit() and len(code) == 6):
-        return False
-    return pyotp.TOTP(secret).verify(code, for_time=at if at is not None else time.time(), valid_window=1)
+        return None
+    totp = pyotp.TOTP(secret)
+    now = at if at is not None else time.time()
+    for offset in (0, -1, 1):
+        t = now + offset * totp.interval
+        if hmac.compare_digest(totp.at(t), code):
+            return int(t // totp.interval)
+    return None
+
+
+def verify_totp(secret: str | None, code: str | None, *, at: float | None = None) -> bool:
+    return totp_step(secret, code, at=at) is not None
 
 
 # --- Password-reset links: hmac(secret_key) over user id, expiry and a fingerprint of the current hash ------

@@ -247,6 +247,8 @@ def _record_failure(session: Session, email_key: str, ip: str, user: User | None
     """Written in its own transaction: it must outlive the failing request."""
     with Session(bind=session.get_bind()) as s, s.begin():
         s.add(LoginAttempt(email_key=email_key, ip=ip, success=False))
+        window = timedelta(minutes=get_settings().login_window_minutes)
+        repo.prune_attempts(s, now() - max(window * 4, timedelta(days=1)))  # the table stays small
         if user is not None:
             audit.record(
                 s,
@@ -285,14 +287,24 @@ def authenticate(session: Session, email: str, password: str, totp_code: str | N
     if user.role in SECOND_FACTOR_ROLES:
         if not user.totp_secret:
             raise SecondFactorRequired("second factor not set up: `vedette user totp EMAIL`", item="totp")
-        if not pw.verify_totp(user.totp_secret, totp_code):
+        step = pw.totp_step(user.totp_secret, totp_code)
+        # A code is good once: a step at or before the last sign-in's is a replay (sign-ins of admins and
+        # operators always carry a code, so last_login_at says which step was used last).
+        last = aware(user.last_login_at)
+        if step is not None and last is not None and step <= int(last.timestamp()) // 30:
+            step = None
+        if step is None:
             if totp_code:  # a wrong code counts as a guess; a missing one is the first step of a sign-in
                 _record_failure(session, key, ip, user)
-            raise SecondFactorRequired("a valid TOTP code is required", item="totp")
+            raise SecondFactorRequired("a valid TOTP code is required (each code works once)", item="totp")
+    else:
+        step = None
     repo.clear_failures(session, key)
     if user.password_hash and pw.needs_rehash(user.password_hash):
         user.password_hash = pw.hash_password(password)
     user.last_login_at = now()
+    if step is not None:  # a code of the next step (a clock ahead) is spent too
+        user.last_login_at = max(user.last_login_at, datetime.fromtimestamp(step * 30, UTC))
     audit.record(
         session,
         "auth.login",
