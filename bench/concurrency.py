@@ -106,6 +106,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def log(msg: str) -> None:
     print(msg, flush=True)
 
@@ -311,11 +315,14 @@ class Server:
 
 
 async def timed(client: httpx.AsyncClient, method: str, url: str, **kw: object) -> tuple[float, int, object]:
+    """(seconds, status, the JSON answer of a POST): a query's answer is read, not parsed (the bench's own
+    processor time would count against the server's on this shared machine)."""
     start = time.perf_counter()
     try:
         resp = await client.request(method, url, **kw)  # type: ignore[arg-type]
-        body: object = resp.json() if resp.headers.get("content-type", "").startswith("application/json") else None
-        return time.perf_counter() - start, resp.status_code, body
+        elapsed = time.perf_counter() - start
+        json_answer = method == "POST" and resp.headers.get("content-type", "").startswith("application/json")
+        return elapsed, resp.status_code, resp.json() if json_answer else None
     except (httpx.HTTPError, ValueError) as exc:
         return time.perf_counter() - start, -1, repr(exc)
 
@@ -390,7 +397,7 @@ async def slow_urls(base: str, headers: dict[str, str], n: int, seconds: float) 
 
 
 def run_store(kind: str, args: argparse.Namespace) -> dict:
-    log(f"\n== {kind} ==")
+    log(f"\n== {kind} == (load average {load()})")
     tmp = Path(tempfile.mkdtemp(prefix=f"vedette-bench-conc-{kind}-"))
     store = Store(kind, tmp)
     server = None
@@ -434,6 +441,7 @@ def run_store(kind: str, args: argparse.Namespace) -> dict:
         t0 = time.monotonic()
         post_res, get_res = asyncio.run(burst(server.base, headers, posts, args.gets))
         burst_s = time.monotonic() - t0
+        load_burst = load()
         ingest_running_after_burst = ingest.poll() is None
         rss = server.rss_mb()
         out, err = ingest.communicate(timeout=1800)
@@ -466,6 +474,7 @@ def run_store(kind: str, args: argparse.Namespace) -> dict:
         single_get = asyncio.run(sequential(server.base, headers, [("GET", "/api/incidents", {})] * 30))
         # 4. steady
         steady_res = asyncio.run(steady(server.base, headers, args.steady_clients, args.steady_s))
+        load_steady = load()
         # 5. slow URLs
         slow_gets, slow_posts, in_flight = asyncio.run(slow_urls(server.base, headers, args.slow, 15.0))
 
@@ -505,8 +514,9 @@ def run_store(kind: str, args: argparse.Namespace) -> dict:
         }
         base_post, base_get = s(p95([r[0] for r in single_post])), s(p95([r[0] for r in single_get]))
         log(f"  errors: {total_errors} {errors}; statuses seen {statuses}; server tracebacks: {tracebacks}")
-        log(f"  burst of {len(posts)} posts + {args.gets} queries took {burst_s:.1f} s; server memory (RSS, MB "
-            f"per process): {rss}")
+        log(f"  burst of {len(posts)} posts + {args.gets} queries took {burst_s:.1f} s (load average after it "
+            f"{load_burst}, after the steady phase {load_steady}; 2 cores shared); server memory (RSS, MB per "
+            f"process): {rss}")
         log(f"  post p95 {fig['post_p95_s']} s (goal < 10)   | single client {base_post} s | {ISSUE['post']}")
         log(f"  get p95 {fig['get_p95_s']} s (goal < 5)    | single client {base_get} s | {ISSUE['get']}")
         log(f"  steady GET p95 {fig['steady_get_p95_ms']} ms over {len(steady_res)} queries by "

@@ -79,10 +79,10 @@ class Prepared:
         return DocumentDraft(ex.text, _cut(self.name, NAME_MAX) or "", ex.published, ex.language)
 
 
-# Extraction is pure Python: in one process, threads running it at once share one core (the GIL). Two at a
-# time keep that core busy; more would only slow down every other request thread (reads wait for the GIL
-# behind each of them), while the documents' total time stays the same.
-_EXTRACTING = threading.BoundedSemaphore(2)
+# Extraction is pure Python: in one process, threads running it at once share one core (the GIL). One at a
+# time keeps that core busy; more would only slow down every other request thread (reads, and the writer
+# that holds the store's lock, wait for the GIL behind each of them), for the same total time.
+_EXTRACTING = threading.BoundedSemaphore(1)
 
 
 def prepare_hooks(p: Prepared) -> Prepared:

@@ -21,6 +21,7 @@ Concurrency model (the same on both stores):
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import zlib
@@ -33,6 +34,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from vedette.config import get_settings
 
@@ -155,10 +157,36 @@ def _pg_take_write_lock(conn: Connection) -> None:
     conn.info[_STATE] = WRITE
 
 
-def _pool_args() -> dict[str, Any]:
+def server_processes() -> int:
+    """Processes of `vedette serve` sharing the store (the web_workers setting; its 0: one per CPU, at most 4)."""
+    return get_settings().web_workers or min(os.cpu_count() or 1, 4)
+
+
+def _pg_connection_budget(url: str) -> int | None:
+    """This process's share of the PostgreSQL server's connections: (max_connections - 10 kept for the CLI,
+    jobs and administration) / server processes."""
+    try:
+        probe = create_engine(url, poolclass=NullPool)
+        with probe.connect() as conn:
+            limit = int(conn.exec_driver_sql("SHOW max_connections").scalar_one())
+        probe.dispose()
+    except Exception:  # noqa: BLE001 - the pool then keeps its default size; the error shows at first use
+        return None
+    return max(2, (limit - 10) // server_processes())
+
+
+def _pool_args(url: str) -> dict[str, Any]:
+    """Enough connections for every session the request gates admit (and 8 for the scheduler and jobs), or,
+    on PostgreSQL, this process's share of the server's connections, whichever is fewer."""
     s = get_settings()
+    overflow = s.db_pool_overflow
     size = s.db_pool_size or (s.web_read_sessions + s.web_write_sessions + 8)
-    return {"pool_size": size, "max_overflow": s.db_pool_overflow, "pool_timeout": s.db_pool_timeout_s}
+    if not s.db_pool_size and url.startswith("postgresql"):
+        budget = _pg_connection_budget(url)
+        if budget is not None:
+            overflow = min(overflow, budget // 4)
+            size = max(1, min(size, budget - overflow))
+    return {"pool_size": size, "max_overflow": overflow, "pool_timeout": s.db_pool_timeout_s}
 
 
 def make_engine(url: str) -> Engine:
@@ -169,7 +197,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         timeout = get_settings().db_busy_timeout_s
         connect_args = {"check_same_thread": False, "timeout": timeout}
-        engine = create_engine(url, connect_args=connect_args, **({} if memory else _pool_args()))
+        engine = create_engine(url, connect_args=connect_args, **({} if memory else _pool_args(url)))
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "commit", _txn_end)
@@ -180,7 +208,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine.pool, "invalidate", _on_invalidate)
         event.listen(engine.pool, "close", _on_close)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, **_pool_args())
+    engine = create_engine(url, pool_pre_ping=True, **_pool_args(url))
     event.listen(engine, "commit", _txn_end)
     event.listen(engine, "rollback", _txn_end)
     return engine
@@ -247,8 +275,8 @@ class _Capacity:
         s = get_settings()
         self.read = anyio.Semaphore(s.web_read_sessions)
         self.write = anyio.Semaphore(s.web_write_sessions)
-        pool = _pool_args()
-        connections = pool["pool_size"] + pool["max_overflow"]
+        pool = get_engine().pool
+        connections = pool.size() + max(0, getattr(pool, "_max_overflow", 0))
         limiter = anyio.to_thread.current_default_thread_limiter()
         needed = s.web_read_sessions + s.web_write_sessions - connections + 1
         limiter.total_tokens = max(limiter.total_tokens, s.web_threads, needed)

@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 
 import typer
+
+log = logging.getLogger(__name__)
+# Written for the warm-up (no corpus text): one sentence that goes through every extraction step.
+WARM_UP = "On 1 March 2024, gunmen attacked a market in Maiduguri, Nigeria, killing 3 people."
+
+
+def _warm_up() -> None:
+    """Load what extraction loads on first use (pipeline, gazetteer), so that the first posts to a fresh
+    process are not charged for it."""
+    try:
+        from vedette.incidents.flows import install
+        from vedette.intake.hooks import DocumentDraft, prepare_document_hooks
+
+        install()
+        prepare_document_hooks(DocumentDraft(WARM_UP, "warm-up.txt", None, "en"))
+    except Exception:  # noqa: BLE001 - the first request will load it, and report a failure itself
+        log.warning("extraction warm-up failed", exc_info=True)
+
+
+def create_served_app():  # noqa: ANN201 - a FastAPI app
+    """The app as `vedette serve` runs it, in each worker process: extraction warms up on a thread of its
+    own while the process starts answering."""
+    from vedette.web.app import create_app
+
+    threading.Thread(target=_warm_up, name="vedette-warm-up", daemon=True).start()
+    return create_app()
 
 
 def register(app: typer.Typer) -> None:
@@ -24,11 +52,17 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from vedette.config import get_settings
+        from vedette.store.db import server_processes
 
-        n = workers or get_settings().web_workers or min(os.cpu_count() or 1, 4)
+        n = workers or server_processes()
+        if workers and workers != get_settings().web_workers:
+            # the worker processes read their settings afresh: they size their share of the store's
+            # connections by the number of processes
+            os.environ["VEDETTE_WEB_WORKERS"] = str(workers)
+            get_settings.cache_clear()
         if n == 1:
-            from vedette.web.app import create_app
-
-            uvicorn.run(create_app(), host=host, port=port, log_level="info")
+            uvicorn.run(create_served_app(), host=host, port=port, log_level="info")
         else:  # each worker builds its own app (its own pool and gates); the scheduler elects one of them
-            uvicorn.run("vedette.web.app:create_app", factory=True, workers=n, host=host, port=port, log_level="info")
+            uvicorn.run(
+                "vedette.web.cli:create_served_app", factory=True, workers=n, host=host, port=port, log_level="info"
+            )
