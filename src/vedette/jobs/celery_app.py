@@ -100,6 +100,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
                 "options": {"expires": tick},  # a tick nobody ran in time is dropped, not piled up
             },
             "people.purge": {"task": "people.purge", "schedule": 24 * 3600.0},
+            "alerts.ladder": {"task": "alerts.ladder", "schedule": tick, "options": {"expires": tick}},
             "risk.refresh": {
                 "task": "risk.refresh",
                 "schedule": settings.risk_refresh_s,

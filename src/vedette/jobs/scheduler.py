@@ -38,6 +38,13 @@ def refresh_risk_job() -> None:
     refresh_risk()
 
 
+def ladder_job() -> None:
+    """``alerts.ladder``: escalation steps that are due (their due times are stored: a restart loses none)."""
+    from vedette.jobs.tasks import run_ladders
+
+    run_ladders()
+
+
 _elected = None  # the lock file held by the process whose scheduler runs (kept open while it lives)
 
 
@@ -80,5 +87,7 @@ def start_scheduler() -> BackgroundScheduler | None:
     scheduler.add_job(
         refresh_risk_job, "interval", seconds=settings.risk_refresh_s, id="risk.refresh", max_instances=1, coalesce=True
     )
+    scheduler.add_job(ladder_job, "interval", seconds=settings.scheduler_tick_s, id="alerts.ladder", max_instances=1,
+                      coalesce=True)
     scheduler.start()
     return scheduler

@@ -79,6 +79,13 @@ def refresh_risk() -> dict[str, Any]:
     return refresh()
 
 
+def run_ladders() -> dict[str, Any]:
+    """``alerts.ladder``: the escalation ladders' steps that are due (reminders, manager, duty officer)."""
+    from vedette.alerts.ladder import tick
+
+    return tick()
+
+
 JOBS: dict[str, Callable[..., dict[str, Any]]] = {
     "intake.poll_due_feeds": poll_due_feeds,
     "intake.poll_feed": poll_feed,
@@ -86,4 +93,5 @@ JOBS: dict[str, Callable[..., dict[str, Any]]] = {
     "incidents.reextract": reextract_document,
     "people.purge": purge_people,
     "risk.refresh": refresh_risk,
+    "alerts.ladder": run_ladders,
 }

@@ -93,6 +93,9 @@ def create_app() -> FastAPI:
     from vedette.alerts.api import install as install_alerts  # rules, alerts, outbox, feeds, callbacks
 
     install_alerts(app, signed_in)
+    from vedette.alerts.accountability_api import router as accountability_router  # check-ins, ladder, alarms
+
+    app.include_router(accountability_router, prefix="/api", dependencies=signed_in)
     app.include_router(pages_router)
     document_body_errors(app)  # 400 and 413 on every operation with a body
     return app

@@ -158,6 +158,11 @@ async def live(request: Request, session: Session = Depends(get_session)) -> Str
     start, _ = _watermark(session)
     session.close()
     url = str(session.get_bind().url.render_as_string(hide_password=False))
+    # check-ins and alarms of the signed-in organisation, as events "checkin" (alerts.board.LiveSource)
+    from vedette.alerts.board import LiveSource
+
+    principal = getattr(request.state, "principal", None)
+    checkins = await run_in_threadpool(LiveSource, url, principal.scope.org_id) if principal is not None else None
 
     async def stream() -> AsyncIterator[bytes]:
         mark = start
@@ -173,6 +178,8 @@ async def live(request: Request, session: Session = Depends(get_session)) -> Str
             changes, mark = await run_in_threadpool(_changes, url, mark)
             for ch in changes:
                 yield f"event: {ch['kind']}\ndata: {json.dumps(ch)}\n\n".encode()
+            for kind, data in await run_in_threadpool(checkins.poll) if checkins is not None else []:
+                yield f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
             if waited >= 15:
                 waited = 0.0
                 yield b"event: ping\ndata: {}\n\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from vedette.web.pages import admin, auth, dashboard, intel, people
+from vedette.web.pages import admin, alerts, auth, dashboard, intel, people
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
@@ -16,3 +16,4 @@ router.include_router(dashboard.router)
 router.include_router(intel.router)
 router.include_router(people.router)
 router.include_router(admin.router)
+router.include_router(alerts.router)  # alerts, accountability; public check-in and enrolment pages

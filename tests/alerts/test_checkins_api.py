@@ -1,0 +1,102 @@
+"""Accountability through the API and the public check-in page: roles, scope (404), CSV, live events."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from sqlalchemy import select
+
+from vedette.alerts import board, checkins, service
+from vedette.alerts.models import Alert, OutboxMessage
+from vedette.people.models import Person
+
+
+def _seed(url: str, slug: str = "org-a") -> dict:
+    from vedette.store.db import session_scope
+    from vedette.tenancy import repository
+    from vedette.tenancy.authz import cli_scope
+
+    with session_scope(url) as s:
+        scope = cli_scope(s, slug)
+        assert repository.org_by_slug(s, slug) is not None
+        people = [Person(organisation_id=scope.org_id, external_id=f"e{i}", name=n, emails=[f"{n.lower()}@x.org"],
+                         phones=[f"+3361234567{i}"], language=lang)
+                  for i, (n, lang) in enumerate([("Ana", "en"), ("Bob", "fr")])]
+        s.add_all(people)
+        alert = Alert(organisation_id=scope.org_id, event_kind="adhoc", event_id="k", thread_key="adhoc:k",
+                      template="adhoc", status="sent", event={"headline": "Curfew tonight"})
+        s.add(alert)
+        s.flush()
+        rows = service.queue_messages(s, scope, alert, people, ["email", "sms"])
+        link = next(re.search(r"/checkin/(\S+)", r.payload["text"]).group(1) for r in rows if r.channel == "email"
+                    and r.person_id == people[0].id)
+        return {"alert": alert.id, "ana": people[0].id, "bob": people[1].id, "link": link}
+
+
+def test_board_api_roles_and_scope(accounts, clean_db) -> None:
+    manager = accounts.client("org-a", "manager")
+    viewer = accounts.client("org-a", "viewer")
+    stranger = accounts.client("org-b", "admin")
+    seed = _seed(clean_db)
+    got = manager.get(f"/api/accountability/{seed['alert']}").json()
+    assert got["counts"]["waiting"] == 2 and got["headline"] == "Curfew tonight"
+    assert manager.get("/api/accountability").json()[0]["alert_id"] == seed["alert"]
+    assert stranger.get(f"/api/accountability/{seed['alert']}").status_code == 404
+    bob_req = next(r["request_id"] for r in got["rows"] if r["name"] == "Bob")
+    assert stranger.post(f"/api/accountability/requests/{bob_req}/accounted", json={"note": "x"}).status_code == 404
+    assert viewer.post(f"/api/accountability/requests/{bob_req}/accounted", json={"note": "x"}).status_code == 403
+    r = manager.post(f"/api/accountability/requests/{bob_req}/accounted", json={"note": "phoned, fine"})
+    assert r.status_code == 200 and r.json()["via"] == "manager"
+    text = manager.get(f"/api/accountability/{seed['alert']}/export.csv").text
+    rows = list(csv.reader(io.StringIO(text)))
+    head = next(row for row in rows if row[:1] == ["headcount"] and row[1] == "org-a")
+    assert head[2:4] == ["2", "1"]
+    # the ladder, the roster, enrolment links: managers
+    assert viewer.put("/api/ladder", json={"steps": [{"after_min": 5, "action": "reminder"}]}).status_code == 403
+    r = manager.put("/api/ladder", json={"checkin_hours": 12, "steps": [{"after_min": 5, "action": "reminder"}]})
+    assert r.status_code == 200 and [s["action"] for s in r.json()["steps"]] == ["alert", "reminder"]
+    assert manager.put("/api/ladder", json={"steps": [{"after_min": 5, "action": "nap"}]}).status_code == 422
+    r = manager.post("/api/roster", json={"person_id": seed["ana"], "starts_at": "2026-01-01T00:00:00Z",
+                                          "ends_at": "2026-01-01T08:00:00Z"})
+    assert r.status_code == 201
+    assert stranger.post("/api/roster", json={"person_id": seed["ana"], "starts_at": "2026-01-01T00:00:00Z",
+                                              "ends_at": "2026-01-01T08:00:00Z"}).status_code == 422
+    assert [s["id"] for s in manager.get("/api/roster/now", params={"at": "2026-01-01T03:00:00Z"}).json()] == \
+        [r.json()["id"]]
+    link = manager.post("/api/enrolment-links", json={"label": "Travellers", "tags": ["trip"]}).json()
+    assert "/enrol/" in link["url"]
+    assert viewer.get("/api/enrolment-links").status_code == 403
+    assert manager.post(f"/api/enrolment-links/{link['id']}/revoke").json()["url"] is None
+    assert stranger.post(f"/api/enrolment-links/{link['id']}/revoke").status_code == 404
+
+
+def test_checkin_page_and_live_events(accounts, clean_db, anon_client) -> None:
+    from vedette.store.db import session_scope
+
+    accounts.org("org-a")
+    seed = _seed(clean_db)
+    with session_scope(clean_db) as s:
+        from vedette.tenancy.models import Organisation
+
+        org_id = s.scalar(select(Organisation.id).where(Organisation.slug == "org-a"))
+    live = board.LiveSource(clean_db, org_id)
+    page = anon_client.get(f"/checkin/{seed['link']}")
+    assert page.status_code == 200 and "I am safe" in page.text and "Curfew tonight" in page.text
+    with session_scope(clean_db) as s:  # opening the page (a mail scanner) answered nothing
+        assert s.get(checkins.CheckinRequest, int(seed["link"].split(".")[0])).status == "open"
+    r = anon_client.post(f"/checkin/{seed['link']}", data={"answer": "help", "text": "hurt", "location": ""})
+    assert r.status_code == 200 and "help" in r.text.lower()
+    again = anon_client.post(f"/checkin/{seed['link']}", data={"answer": "safe"})
+    assert again.status_code == 409 and "already" in again.text
+    rid, exp, sig = seed["link"].split(".")
+    forged = anon_client.get(f"/checkin/{rid}.{exp}.{sig[::-1]}")
+    assert forged.status_code == 403 and "not valid" in forged.text
+    events = live.poll()
+    kinds = sorted((k, d["type"]) for k, d in events)
+    assert kinds == [("checkin", "alarm"), ("checkin", "answer")]
+    assert live.poll() == []
+    with session_scope(clean_db) as s:
+        msgs = s.scalars(select(OutboxMessage)).all()
+        assert all(seed["link"] not in (m.last_error or "") for m in msgs)
