@@ -207,10 +207,11 @@ def bench_import(url: str, data: bytes) -> tuple[float, float, int]:
     from vedette.tenancy.authz import cli_scope
 
     s = session_factory(url)()
-    t = time.perf_counter()
+    c, t = time.process_time(), time.perf_counter()
     report = imports.import_csv(s, cli_scope(s, "bench-import"), data)
     s.commit()
     ours = time.perf_counter() - t
+    print(f"  (import CPU time: {time.process_time() - c:.2f} s; load average {os.getloadavg()[0]:.1f})")
     created = report.created
     assert not report.errors, report.errors[:3]
     # baseline: the same rows read and inserted with no checks at all, in another organisation's name
@@ -303,9 +304,10 @@ def main() -> None:
     print(f"  (CPU time: p50 {pct(cpu['area'], 50):.2f} ms, p95 {pct(cpu['area'], 95):.2f} ms)")
     print(f"  baseline brute-force scan: p50 {pct(base_area_ms, 50):.2f} ms, p95 {pct(base_area_ms, 95):.2f} ms")
 
-    t = time.perf_counter()
+    c, t = time.process_time(), time.perf_counter()
     answers = idx.query_many(incidents)
     recompute = time.perf_counter() - t
+    recompute_cpu = time.process_time() - c
     exposed = sum(len(h.rows) for h in answers)
     sample = incidents[:: max(1, len(incidents) // 200)]
     t = time.perf_counter()
@@ -313,7 +315,7 @@ def main() -> None:
         brute.answer(area, w, words=False)
     base_recompute = (time.perf_counter() - t) / len(sample) * len(incidents)
     print(f"all {len(incidents):,} incidents at once: {recompute:.2f} s, {exposed:,} exposed whereabouts "
-          f"(goal < 5 s)")
+          f"(goal < 5 s; CPU time {recompute_cpu:.2f} s)")
     print(f"  baseline brute force: {base_recompute:.1f} s (measured on {len(sample)} of them, scaled)")
 
     n_import = int(100_000 * args.scale)
