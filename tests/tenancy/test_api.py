@@ -119,3 +119,16 @@ def test_write_routes_check_roles(accounts) -> None:
 def test_operator_reviews_shared_intelligence(client) -> None:
     # passes the role check (then 404/422 from the route itself: no such incident)
     assert client.post("/api/incidents/999/split", json={}).status_code in (404, 422)
+
+
+def test_change_own_password(accounts, https) -> None:
+    accounts.user("org-a", "analyst", "ana@org-a.test", password=PASSWORD)
+    csrf = _login(https, "ana@org-a.test").json()["csrf_token"]
+    h = {"X-CSRF-Token": csrf}
+    wrong = https.post("/api/auth/password", json={"current": "not it at all", "new": "a brand new password"}, headers=h)
+    assert wrong.status_code == 403
+    ok = https.post("/api/auth/password", json={"current": PASSWORD, "new": "a brand new password"}, headers=h)
+    assert ok.status_code == 204
+    assert https.get("/api/auth/me").status_code == 401  # sessions ended
+    assert _login(https, "ana@org-a.test").status_code == 401
+    assert _login(https, "ana@org-a.test", "a brand new password").status_code == 200

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from vedette.config import get_settings
 from vedette.store.deps import get_session
-from vedette.tenancy import audit, service
+from vedette.tenancy import audit, authz, service
 from vedette.tenancy import repository as repo
 from vedette.tenancy.deps import CSRF_COOKIE, SESSION_COOKIE, Principal, authenticated, client_ip, requires
 from vedette.tenancy.models import Organisation, User
@@ -23,6 +23,7 @@ from vedette.tenancy.schemas import (
     NewTokenOut,
     NewUserOut,
     OrgOut,
+    PasswordIn,
     ResetIn,
     TokenIn,
     TokenOut,
@@ -94,6 +95,22 @@ def logout(
 ) -> Response:
     """End this web session (a bearer token stays valid: revoke it with DELETE /api/tokens/{id})."""
     service.end_session(session, request.cookies.get(SESSION_COOKIE, ""))
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/auth/password", status_code=204, responses=ERRORS)
+def change_password(
+    body: PasswordIn, principal: Principal = Depends(authenticated), session: Session = Depends(get_session)
+) -> Response:
+    """Change one's own password (the current one is asked again); every session ends, sign in again."""
+    from vedette.tenancy import passwords
+
+    if not passwords.verify_password(principal.user.password_hash, body.current):
+        raise authz.Forbidden("the current password is wrong", item="current")
+    service.set_password(session, principal.user, body.new, actor=principal.via)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

@@ -68,6 +68,7 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     # operators only until the route takes the scope.
     ("POST", "/api/places"): "review_shared",
     ("POST", "/api/auth/logout"): "read",
+    ("POST", "/api/auth/password"): "read",
     ("POST", "/api/tokens"): "read",
     ("DELETE", "/api/tokens/{token_id}"): "read",
     ("POST", "/api/users"): "manage_users",

@@ -86,6 +86,11 @@ class NewUserOut(UserOut):
     totp_uri: str | None = Field(None, description="second-factor enrolment (admins): shown this once")
 
 
+class PasswordIn(BaseModel):
+    current: str = Field(max_length=1024)
+    new: str = Field(min_length=12, max_length=1024)
+
+
 class ResetIn(BaseModel):
     token: str = Field(max_length=500)
     password: str = Field(min_length=12, max_length=1024)
