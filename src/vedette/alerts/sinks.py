@@ -139,7 +139,11 @@ class _HttpSink(_Recorder):
             def log_message(self, *_a) -> None:  # quiet
                 return None
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), H)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address) -> None:  # noqa: ANN001 - a client killed mid-request
+                return None
+
+        self._server = Server(("127.0.0.1", self.port), H)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -208,3 +212,34 @@ class DroppingServer:
     def stop(self) -> None:
         self._stop = True
         self._sock.close()
+
+
+def _serve(argv: list[str] | None = None) -> None:
+    """``python -m vedette.alerts.sinks smtp|sms --port P --status FILE``: one receiver in a process of its
+    own (the benches: no GIL shared with the dispatcher), writing its counts to FILE every 0.02 s."""
+    import argparse
+    import time
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("kind", choices=("smtp", "sms"))
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--status", required=True)
+    args = ap.parse_args(argv)
+    sink = (SmtpSink(args.port) if args.kind == "smtp" else FakeSmsProvider(args.port)).start()
+    try:
+        while True:
+            doc = {"received": sink.received, "distinct": sink.distinct,
+                   "connections": getattr(sink, "connections", 0), "t": time.time()}
+            tmp = args.status + ".tmp"
+            with open(tmp, "w") as fh:
+                json.dump(doc, fh)
+            import os
+
+            os.replace(tmp, args.status)
+            time.sleep(0.02)
+    finally:
+        sink.stop()
+
+
+if __name__ == "__main__":
+    _serve()

@@ -9,7 +9,9 @@ bounce: fall back to the next channel); a 4xx reply or a network error is transi
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
@@ -77,20 +79,39 @@ class SmtpChannel(Channel):
 
     # --- messages -------------------------------------------------------------------------------------
     def build(self, msg: Outbound) -> EmailMessage:
+        """The message as an ``EmailMessage`` (for reading; sending uses :meth:`raw`, the same bytes faster)."""
+        from email import message_from_bytes, policy
+
+        return message_from_bytes(self.raw(msg), policy=policy.default)
+
+    def raw(self, msg: Outbound) -> bytes:
+        """multipart/alternative (plain and HTML, UTF-8, base64) built directly: the email package's
+        generator costs about a millisecond a message, more than the SMTP exchange itself."""
         p = msg.payload
-        em = EmailMessage()
-        em["From"] = self.sender
-        em["To"] = msg.address or ""
-        em["Subject"] = p.get("subject", "")
-        em["Date"] = formatdate(usegmt=True)
-        em["Message-ID"] = msg.message_id
-        em["X-Vedette-Key"] = msg.idempotency_key
-        em["Content-Language"] = p.get("language", "en")
-        em["Auto-Submitted"] = "auto-generated"
-        em.set_content(p.get("text", ""))
-        if p.get("html"):
-            em.add_alternative(f"<!doctype html><html><body>{p['html']}</body></html>", subtype="html")
-        return em
+        boundary = "=_vedette_" + hashlib.sha1(msg.idempotency_key.encode()).hexdigest()[:24]
+        headers = [
+            f"From: {_header(self.sender)}",
+            f"To: {msg.address or ''}",
+            f"Subject: {_header(p.get('subject', ''))}",
+            f"Date: {formatdate(usegmt=True)}",
+            f"Message-ID: {msg.message_id}",
+            f"X-Vedette-Key: {msg.idempotency_key}",
+            f"Content-Language: {p.get('language', 'en')}",
+            "Auto-Submitted: auto-generated",
+            "MIME-Version: 1.0",
+        ]
+        text = _b64(p.get("text", ""))
+        if not p.get("html"):
+            headers += ["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64"]
+            return ("\r\n".join(headers) + "\r\n\r\n" + text).encode()
+        html = _b64(f"<!doctype html><html><body>{p['html']}</body></html>")
+        headers.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
+        body = (
+            f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            f"{text}\r\n--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n"
+            f"Content-Transfer-Encoding: base64\r\n\r\n{html}\r\n--{boundary}--\r\n"
+        )
+        return ("\r\n".join(headers) + "\r\n\r\n" + body).encode()
 
     def send(self, msg: Outbound) -> SendResult:
         out: list[SendResult] = []
@@ -111,7 +132,7 @@ class SmtpChannel(Channel):
         try:
             if self._conn is None:
                 self._conn = self._connect()
-            refused = self._conn.send_message(self.build(m), from_addr=_addr(self.sender), to_addrs=[m.address])
+            refused = self._conn.sendmail(_addr(self.sender), [m.address], self.raw(m))
             if not self.reuse:
                 self.close()
         except smtplib.SMTPRecipientsRefused as exc:
@@ -142,6 +163,21 @@ class SmtpChannel(Channel):
                 self._conn.rset()
         except Exception:  # noqa: BLE001
             self._drop()
+
+
+def _header(value: str) -> str:
+    """A header value: as is when ASCII, else RFC 2047 encoded-words (UTF-8)."""
+    value = " ".join(str(value).split())
+    if value.isascii():
+        return value
+    from email.header import Header
+
+    return Header(value, "utf-8", maxlinelen=998).encode()
+
+
+def _b64(text: str) -> str:
+    data = base64.b64encode(text.encode("utf-8")).decode()
+    return "\r\n".join(data[i:i + 76] for i in range(0, len(data), 76))
 
 
 def _addr(sender: str) -> str:
