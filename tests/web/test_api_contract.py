@@ -93,12 +93,27 @@ def test_every_integer_parameter_and_body_field_is_bounded(method: str, path: st
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
-def test_every_operation_with_a_body_documents_400_413_and_422(method: str, path: str) -> None:
-    """A body can be undecodable (400), too large (413, web/limits.py) or invalid (422)."""
+def test_every_operation_documents_the_answers_of_the_edge(method: str, path: str) -> None:
+    """Any URL can carry a NUL (400); a body can be undecodable (400), too large (413) or invalid (422)."""
     op = SPEC["paths"][path][method.lower()]
-    if "requestBody" not in op:
-        return
-    assert [code for code in ("400", "413", "422") if code not in op["responses"]] == []
+    codes = ("400", "413", "422") if "requestBody" in op else ("400",)
+    assert [code for code in codes if code not in op["responses"]] == []
+
+
+def test_a_nul_in_a_url_is_400_before_any_store_sees_it(client) -> None:
+    """PostgreSQL refuses NUL in any text it compares: such URLs never reach a query."""
+    for url in (
+        "/api/places?q=a%00b",
+        "/api/places/gn:1%00",
+        "/api/incidents?q=%00",
+        "/api/incidents?admin1=x%00&country=ML",
+        "/api/advisories?country=M%00",
+        "/api/documents?org=test%00org",
+    ):
+        r = client.get(url)
+        assert r.status_code == 400, (url, r.status_code, r.text)
+        assert r.json()["item"] == "url"
+    assert client.get("/api/places?q=a").status_code == 200
 
 
 def test_naive_timestamps_from_the_store_come_back_in_utc_with_their_zone(client, session: Session) -> None:

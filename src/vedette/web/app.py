@@ -25,7 +25,7 @@ from vedette.tenancy.api import public_router as auth_public_router
 from vedette.tenancy.api import router as auth_router
 from vedette.tenancy.deps import authenticated
 from vedette.web.dashboard_api import router as dashboard_router
-from vedette.web.limits import BodySizeLimit, document_body_errors
+from vedette.web.limits import EdgeLimits, document_edge_errors
 from vedette.web.pages import router as pages_router
 from vedette.web.pages.common import SignInRequired, sign_in_redirect
 
@@ -65,7 +65,7 @@ def create_app() -> FastAPI:
 
     security.install(app)  # security headers on every answer, errors included (web/security.py)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.add_middleware(BodySizeLimit)  # 413 for request bodies over their limit, before they are read whole
+    app.add_middleware(EdgeLimits)  # 413: bodies over their limit (not read whole); 400: NUL in a URL
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(_request: Request, exc: SignInRequired):  # noqa: ANN202 - a redirect
@@ -97,5 +97,5 @@ def create_app() -> FastAPI:
 
     app.include_router(accountability_router, prefix="/api", dependencies=signed_in)
     app.include_router(pages_router)
-    document_body_errors(app)  # 400 and 413 on every operation with a body
+    document_edge_errors(app)  # 400 on every operation, 413 on every one with a body (web/limits.py)
     return app

@@ -8,8 +8,9 @@
   them (SQLite fails on integers of 2^63 and more, PostgreSQL's INTEGER ids on 2^31 and more).
 - Every timestamp carries its zone (``UtcDatetime``): SQLite gives naive datetimes back; they are UTC.
 - Strings that reach the store are storable (``StoredStr``): no NUL, no lone surrogate.
+- A URL with a NUL character is refused with 400 (PostgreSQL refuses NUL in any text it compares).
 - ``responses()`` names the error answers an operation may give, so the OpenAPI documents them all;
-  ``document_body_errors`` adds 400 and 413 to every operation with a body.
+  ``document_edge_errors`` adds the edge's own (400 everywhere, 413 where there is a body).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ HttpUrlStr = Annotated[str, Field(pattern=r"^https?://[^\x00]*$"), AfterValidato
 
 # Descriptions of the error answers, by status code (the body is always {"detail": ..., "item": ...}).
 ERROR_DESCRIPTIONS = {
-    400: "Malformed request body (not decodable)",
+    400: "Malformed request (a body that cannot be decoded, a NUL character in the URL)",
     401: "Not signed in",
     403: "Not allowed",
     404: "Not found",
@@ -76,21 +77,23 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"description": ERROR_DESCRIPTIONS[code]} for code in codes}
 
 
-def document_body_errors(app: FastAPI) -> None:
-    """Document 400 and 413 on every operation that takes a request body: FastAPI answers 400 to a body it
-    cannot decode and ``BodySizeLimit`` 413 to one over its limit, whatever the route. Wraps the app's
-    OpenAPI generation (routers may be included before or after)."""
+def document_edge_errors(app: FastAPI) -> None:
+    """Document what the edge answers, whatever the route: 400 on every operation (``EdgeLimits`` refuses a
+    NUL in the URL, FastAPI a body it cannot decode) and 413 on every operation that takes a body. Wraps the
+    app's OpenAPI generation (routers may be included before or after)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             for ops in generate().get("paths", {}).values():
                 for op in ops.values():
-                    if isinstance(op, dict) and "requestBody" in op:
-                        for code in ("400", "413"):
-                            op.setdefault("responses", {}).setdefault(
-                                code, {"description": ERROR_DESCRIPTIONS[int(code)]}
-                            )
+                    if not isinstance(op, dict):
+                        continue
+                    codes = ("400", "413") if "requestBody" in op else ("400",)
+                    for code in codes:
+                        op.setdefault("responses", {}).setdefault(
+                            code, {"description": ERROR_DESCRIPTIONS[int(code)]}
+                        )
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -112,8 +115,9 @@ def body_limit(path: str) -> int:
     return settings.max_request_bytes if path in UPLOAD_PATHS else settings.max_json_bytes
 
 
-class BodySizeLimit:
-    """ASGI wrapper: refuse request bodies over their limit with 413, without reading them whole."""
+class EdgeLimits:
+    """ASGI wrapper: refuse request bodies over their limit with 413, without reading them whole, and URLs
+    with a NUL character with 400 (no store can compare or keep it: PostgreSQL refuses it in any text)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -122,11 +126,14 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            await _refuse(send, 400, "NUL characters are not accepted in a URL", "url")
+            return
         limit = body_limit(scope.get("path", ""))
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(send, limit)  # nothing of the body has been read
-            return
+            await _refuse(send, 413, f"request body too large: the limit is {limit} bytes", "body")
+            return  # nothing of the body has been read
 
         received = 0
         started = False
@@ -151,7 +158,7 @@ class BodySizeLimit:
         except BodyTooLarge:
             if started:
                 raise
-            await _refuse(send, limit)
+            await _refuse(send, 413, f"request body too large: the limit is {limit} bytes", "body")
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -164,14 +171,12 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(send: Send, limit: int) -> None:
-    body = json.dumps(
-        {"detail": f"request body too large: the limit is {limit} bytes", "item": "body"}
-    ).encode()
+async def _refuse(send: Send, status: int, detail: str, item: str) -> None:
+    body = json.dumps({"detail": detail, "item": item}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
