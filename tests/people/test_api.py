@@ -182,3 +182,24 @@ def test_icalendar_upload(accounts) -> None:
         assert r.status_code == 200 and r.json()["created"] == 1, r.text
         trips = c.get("/api/trips").json()
         assert trips[0]["segments"][0]["region"] == "ML-4" and trips[0]["segments"][0]["kind"] == "hotel"
+
+
+def test_many_incidents_at_once_agree_with_one_by_one(accounts, clean_db, session) -> None:
+    from vedette.incidents.models import Incident
+    from vedette.people import service as svc
+    from vedette.tenancy.authz import cli_scope
+
+    inc = _incident(clean_db)
+    with accounts.client("org-a", "manager") as c:
+        _seed(c)
+    month = Incident(date="2012-03", date_precision="month", place="Mali", place_ref="cc:ML", country="ML",
+                     category="unrest", actors=[])
+    undated = Incident(date=None, place="Bamako", lat=12.6, lon=-8.0, country="ML", category="unrest", actors=[])
+    session.add_all([month, undated])
+    session.flush()
+    scope = cli_scope(session, "org-a")
+    many = svc.incidents_exposure_many(session, scope, [inc, month.id, undated.id])
+    assert set(many) == {inc, month.id}
+    for iid in (inc, month.id):
+        one = svc.incident_exposure(session, scope, iid)
+        assert sorted(t for _, t in many[iid]) == sorted(r["text"] for p in one["people"] for r in p["reasons"])

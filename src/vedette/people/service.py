@@ -454,6 +454,32 @@ def incident_exposure(session: Session, scope: OrgScope, incident_id: int, *, as
     return exposure(session, scope, area, window, as_of=as_of, spatial=spatial, incident_id=incident.id)
 
 
+def incidents_exposure_many(session: Session, scope: OrgScope, incident_ids: list[int], *,
+                            as_of: datetime | None = None) -> dict[int, list[tuple[int, str]]]:
+    """Exposure of the organisation to many incidents at once (after a bulk import): the organisation's
+    whereabouts are read once into an in-memory index (``ExposureIndex``) and each area looked up once.
+    Returns, per incident id, (person id, reason in words) of every exposed whereabouts; incidents that
+    cannot be placed or dated are left out."""
+    from vedette.incidents.service import get_incident
+    from vedette.people.exposure import ExposureIndex
+
+    cfg = repo.settings(session, scope)
+    cases, ids = [], []
+    for iid in incident_ids:
+        inc = get_incident(session, iid)
+        try:
+            cases.append((incident_area(inc, cfg.radius_km),
+                          incident_window(inc.date, inc.date_precision, inc.time, bound_days=cfg.bound_days)))
+        except BadInput:
+            continue
+        ids.append(inc.id)
+    index = ExposureIndex.build(repo.index_rows(session, scope, utc(as_of)))
+    out: dict[int, list[tuple[int, str]]] = {}
+    for iid, (area, window) in zip(ids, cases, strict=True):
+        out[iid] = index.answer(area, window)
+    return out
+
+
 def advisory_exposure(session: Session, scope: OrgScope, country: str, region: str | None = None, *,
                       at: datetime | None = None, bound_days: int | None = None,
                       as_of: datetime | None = None) -> dict:
