@@ -30,6 +30,7 @@ REGISTRARS: tuple[str | Callable[[typer.Typer], None], ...] = (
     "vedette.jobs.cli",
     "vedette.demo.cli",
     "vedette.risk.cli",
+    "vedette.alerts.cli",
 )
 # commands one registrar serves alone: run from the command line, they load nothing else
 FAST = {"extract": "vedette.intake.extract_cli"}
