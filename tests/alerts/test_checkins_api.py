@@ -100,3 +100,74 @@ def test_checkin_page_and_live_events(accounts, clean_db, anon_client) -> None:
     with session_scope(clean_db) as s:
         msgs = s.scalars(select(OutboxMessage)).all()
         assert all(seed["link"] not in (m.last_error or "") for m in msgs)
+
+
+def test_sms_reply_through_the_providers_signed_webhook(accounts, clean_db, anon_client) -> None:
+    from urllib.parse import urlencode
+
+    from vedette.alerts import signing
+    from vedette.alerts.checkins import Checkin, CheckinRequest
+    from vedette.alerts.models import InboundMessage
+    from vedette.store.db import session_scope
+
+    accounts.org("org-a")
+    seed = _seed(clean_db)
+    secret = signing.callback_secret()
+
+    def post(form: dict, sign: bool = True):  # noqa: ANN202
+        body = urlencode(form).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if sign:
+            headers[signing.HEADER] = signing.sign(secret, body)
+        return anon_client.post("/api/alerts/sms/inbound", content=body, headers=headers)
+
+    bob_phone = "+33612345671"
+    assert post({"id": "p-0", "From": bob_phone, "Body": "ok"}, sign=False).status_code == 401
+    assert post({"id": "p-1", "From": bob_phone, "Body": "Peut-être"}).status_code == 200
+    assert post({"id": "p-2", "From": bob_phone, "Body": "Aïde coincé à la gare 12.65,-8.0"}).status_code == 200
+    assert post({"id": "p-2", "From": bob_phone, "Body": "Aïde coincé à la gare 12.65,-8.0"}).status_code == 200
+    with session_scope(clean_db) as s:
+        req = s.scalars(select(CheckinRequest).where(CheckinRequest.person_id == seed["bob"])).one()
+        assert req.status == "help"
+        answers = s.scalars(select(Checkin).where(Checkin.person_id == seed["bob"])).all()
+        assert len(answers) == 1  # the provider's retry answered nothing more
+        assert (answers[0].via, answers[0].lat, answers[0].lon) == ("sms", 12.65, -8.0)
+        results = dict(s.execute(select(InboundMessage.provider_message_id, InboundMessage.result)).all())
+        assert results["p-1"] == "unknown keyword" and results["p-2"].startswith("answered help")
+
+
+def test_erasing_a_person_erases_their_checkins(accounts, clean_db) -> None:
+    from vedette.alerts.checkins import Checkin, CheckinRequest
+    from vedette.alerts.ladder import LadderRun
+    from vedette.people import service as people
+    from vedette.store.db import session_scope
+    from vedette.tenancy.authz import cli_scope
+
+    accounts.org("org-a")
+    seed = _seed(clean_db)
+    with session_scope(clean_db) as s:
+        req = s.scalars(select(CheckinRequest).where(CheckinRequest.person_id == seed["ana"])).one()
+        checkins.record_answer(s, req, checkins.Answer("help", text="my words"), "link")
+    with session_scope(clean_db) as s:
+        people.erase_person(s, cli_scope(s, "org-a"), seed["ana"])
+    with session_scope(clean_db) as s:
+        for model in (CheckinRequest, Checkin, LadderRun):
+            assert s.scalars(select(model).where(model.person_id == seed["ana"])).all() == []
+
+
+def test_the_ladder_job_survives_a_restart(accounts, clean_db) -> None:
+    """Deadlines are rows: a new process (a fresh session, the job run later) runs what fell due."""
+    from datetime import UTC, datetime, timedelta
+
+    from vedette.alerts import ladder
+    from vedette.store.db import session_scope
+
+    accounts.org("org-a")
+    seed = _seed(clean_db)
+    assert ladder.tick(clean_db, datetime.now(UTC)) == {"steps": 0}
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    assert ladder.tick(clean_db, later) == {"steps": 2}
+    assert ladder.tick(clean_db, later) == {"steps": 0}  # each step once
+    with session_scope(clean_db) as s:
+        reminders = s.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "reminder")).all()
+        assert sorted(m.person_id for m in reminders) == sorted([seed["ana"], seed["bob"]])

@@ -181,7 +181,10 @@ def open_request(session: Session, scope: OrgScope, alert, person: Person,  # no
         return found, False
     from vedette.alerts import ladder
 
-    plan = ladder.get_ladder(session, scope)
+    cache = session.info.setdefault("vedette.ladders", {})  # a read per org and session (set_ladder clears)
+    plan = cache.get(scope.org_id)
+    if plan is None:
+        plan = cache[scope.org_id] = ladder.get_ladder(session, scope)
     moment = now or now_utc()
     expires = moment + timedelta(hours=hours or plan.get("checkin_hours") or DEFAULT_HOURS)
     req = CheckinRequest(organisation_id=scope.org_id, alert_id=alert.id, thread_key=alert.thread_key,

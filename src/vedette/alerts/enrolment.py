@@ -309,7 +309,7 @@ def check_confirm(session: Session, token: str, now: datetime | None = None) -> 
 def confirm(session: Session, token: str, now: datetime | None = None) -> tuple[Enrolment, str]:
     """Create the person (and trip) of a pending enrolment; returns it and the traveller's management token."""
     from vedette.people import service as people
-    from vedette.people.schemas import PersonIn, SegmentIn, TripIn
+    from vedette.people.schemas import PersonIn
     from vedette.tenancy import audit
 
     moment = now or now_utc()
@@ -321,7 +321,7 @@ def confirm(session: Session, token: str, now: datetime | None = None) -> tuple[
     person = people.create_person(session, scope, PersonIn(**pdata))
     trip = enrol.data.get("trip")
     if trip:
-        _set_trip(session, scope, person.id, trip, PersonIn, SegmentIn, TripIn)
+        _set_trip(session, scope, person.id, trip)
     manage = secrets.token_urlsafe(24)
     enrol.person_id, enrol.status, enrol.data = person.id, "confirmed", {}
     enrol.confirm_hash, enrol.manage_hash, enrol.confirmed_at = None, _hash(manage), moment
@@ -335,8 +335,9 @@ def confirm(session: Session, token: str, now: datetime | None = None) -> tuple[
     return enrol, manage
 
 
-def _set_trip(session: Session, scope: OrgScope, person_id: int, trip: dict, _p, SegmentIn, TripIn) -> None:  # noqa: ANN001, N803
+def _set_trip(session: Session, scope: OrgScope, person_id: int, trip: dict) -> None:
     from vedette.people import service as people
+    from vedette.people.schemas import SegmentIn, TripIn
 
     for t, _segs in people.list_trips(session, scope, person_id):
         if t.external_id.startswith("enrol-"):
@@ -373,7 +374,7 @@ def current_trip(session: Session, enrol: Enrolment, person: Person) -> dict | N
 def update(session: Session, token: str, form: EnrolIn) -> Person:
     """The traveller changes their details or trip (through their management link)."""
     from vedette.people import service as people
-    from vedette.people.schemas import PersonIn, PersonPatch, SegmentIn, TripIn
+    from vedette.people.schemas import PersonPatch
     from vedette.tenancy import audit
 
     enrol, person = by_manage_token(session, token)
@@ -384,7 +385,7 @@ def update(session: Session, token: str, form: EnrolIn) -> Person:
                         emergency_contact=pdata["emergency_contact"])
     people.update_person(session, scope, person.id, patch)
     if trip:
-        _set_trip(session, scope, person.id, trip, PersonIn, SegmentIn, TripIn)
+        _set_trip(session, scope, person.id, trip)
     audit.record(session, "enrolment.update", actor="public", org_id=enrol.organisation_id, target_type="person",
                  target_id=person.id, detail={"with_trip": trip is not None})
     return person

@@ -138,6 +138,7 @@ def set_ladder(session: Session, scope: OrgScope, data: dict) -> dict:
     row.checkin_hours = clean["checkin_hours"]
     row.updated_by = f"{scope.actor}:{scope.user_id}" if scope.user_id is not None else scope.actor
     session.flush()
+    session.info.pop("vedette.ladders", None)
     audit.record(session, "ladder.set", scope=scope, target_type="organisation", target_id=scope.org_id,
                  detail={"steps": [f"{s['action']}@{s['after_min']}" for s in clean["steps"]],
                          "checkin_hours": clean["checkin_hours"]})
