@@ -93,10 +93,12 @@ def list_people(
     if q:
         like = f"%{q.lower()}%"
         cond.append(or_(func.lower(Person.name).like(like), func.lower(Person.external_id).like(like)))
-    rows = list(session.scalars(select(Person).where(*cond).order_by(Person.name, Person.id)))
-    if tag:
-        rows = [p for p in rows if tag in (p.tags or [])]
-    return rows[offset : offset + limit], len(rows)
+    stmt = select(Person).where(*cond).order_by(Person.name, Person.id)
+    if tag:  # tags are a JSON list: filtered here, the same on both stores
+        rows = [p for p in session.scalars(stmt) if tag in (p.tags or [])]
+        return rows[offset : offset + limit], len(rows)
+    total = session.scalar(select(func.count()).select_from(Person).where(*cond)) or 0
+    return list(session.scalars(stmt.limit(limit).offset(offset))), total
 
 
 def people_by_ids(session: Session, scope: OrgScope, ids: Iterable[int]) -> dict[int, Person]:
