@@ -171,3 +171,33 @@ def test_the_ladder_job_survives_a_restart(accounts, clean_db) -> None:
     with session_scope(clean_db) as s:
         reminders = s.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "reminder")).all()
         assert sorted(m.person_id for m in reminders) == sorted([seed["ana"], seed["bob"]])
+
+
+def test_event_headcount_per_organisation(accounts, clean_db, client) -> None:
+    """One incident alerts two organisations (one thread key): an operator acting for both exports one CSV
+    with a headcount per organisation; a manager sees only their own organisation."""
+    from conftest import OPERATOR_ORG, TEST_ORG
+    from vedette.store.db import session_scope
+    from vedette.tenancy.authz import cli_scope
+
+    for slug, n in ((TEST_ORG, 2), (OPERATOR_ORG, 1)):
+        with session_scope(clean_db) as s:
+            scope = cli_scope(s, slug)
+            people = [Person(organisation_id=scope.org_id, external_id=f"{slug}{i}", name=f"P{i}",
+                             emails=[f"p{i}@{slug}.org"]) for i in range(n)]
+            s.add_all(people)
+            alert = Alert(organisation_id=scope.org_id, event_kind="incident", event_id="77",
+                          thread_key="incident:77", template="adhoc", status="sent", event={"headline": "Attack"})
+            s.add(alert)
+            s.flush()
+            service.queue_messages(s, scope, alert, people, ["email"])
+    r = client.get("/api/accountability-events/export.csv", params={"key": "incident:77", "all_orgs": "true"})
+    assert r.status_code == 200
+    heads = {row[1]: row[2] for row in csv.reader(io.StringIO(r.text)) if row[:1] == ["headcount"] and row[1:2]
+             != ["organisation"]}
+    assert heads == {TEST_ORG: "2", OPERATOR_ORG: "1"}
+    manager = accounts.client(TEST_ORG, "manager")
+    r = manager.get("/api/accountability-events/export.csv", params={"key": "incident:77", "all_orgs": "true"})
+    heads = [row[1] for row in csv.reader(io.StringIO(r.text)) if row[:1] == ["headcount"]][1:]
+    assert heads == [TEST_ORG]
+    assert manager.get("/api/accountability-events/export.csv", params={"key": "incident:78"}).status_code == 404

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -81,6 +81,35 @@ def export_board(alert_id: Id, session: Session = Depends(get_session),
     """The board as CSV, ending with a headcount per organisation."""
     text = board.to_csv([board.board(session, scope, alert_id)])
     return CsvResponse(text, headers={"Content-Disposition": f'attachment; filename="accountability-{alert_id}.csv"'})
+
+
+@router.get("/accountability-events/export.csv", response_class=CsvResponse, responses=ERRORS)
+def export_event(request: Request, key: str = Query(..., min_length=3, max_length=160, pattern=r"^[^\x00]*$",
+                                                    description="the event's thread key, e.g. incident:12"),
+                 all_orgs: bool = Query(False, description="operators: every organisation they act for"),
+                 session: Session = Depends(get_session), scope: OrgScope = Depends(org_scope)) -> CsvResponse:
+    """One event's boards as CSV with a headcount per organisation: the caller's organisation, or for an
+    operator with ``all_orgs`` every organisation it may act for that the event reached (each act audited)."""
+    from vedette.errors import NotFound
+    from vedette.tenancy.authz import granted_org_ids, scope_for
+    from vedette.tenancy.models import Organisation
+
+    scopes = [scope]
+    principal = getattr(request.state, "principal", None)
+    if all_orgs and scope.role == "operator" and principal is not None:
+        from vedette.tenancy import audit
+
+        others = sorted(granted_org_ids(session, principal.user) - {scope.org_id})
+        for org in (session.get(Organisation, i) for i in others):
+            if org is not None:
+                sc = scope_for(session, principal.user, org.slug)
+                audit.record(session, "operator.act", scope=sc, target_type="route",
+                             target_id="GET /api/accountability-events/export.csv")
+                scopes.append(sc)
+    boards = board.thread_boards(session, scopes, key)
+    if not boards:
+        raise NotFound("no alert of this event", item=key[:60])
+    return CsvResponse(board.to_csv(boards), headers={"Content-Disposition": 'attachment; filename="headcount.csv"'})
 
 
 class AccountedIn(BaseModel):

@@ -114,6 +114,23 @@ def board(session: Session, scope: OrgScope, alert_id: int, now: datetime | None
     }
 
 
+def first_alert_of_thread(session: Session, scope: OrgScope, thread_key: str) -> int | None:
+    """The scope's first alert of a thread (an incident alerts each organisation with its own alerts, under the
+    same thread key), or None."""
+    return session.scalar(select(func.min(Alert.id)).where(Alert.organisation_id == scope.org_id,
+                                                           Alert.thread_key == thread_key))
+
+
+def thread_boards(session: Session, scopes: list[OrgScope], thread_key: str) -> list[dict]:
+    """The boards of one event in each organisation given (those it reached), for a headcount per organisation."""
+    out = []
+    for sc in scopes:
+        first = first_alert_of_thread(session, sc, thread_key)
+        if first is not None:
+            out.append(board(session, sc, first))
+    return out
+
+
 def events(session: Session, scope: OrgScope, limit: int = 100) -> list[dict]:
     """Alert threads with check-ins, newest first, with their counts by request status."""
     q = (select(CheckinRequest.thread_key, CheckinRequest.status, func.count(), func.min(CheckinRequest.alert_id),
