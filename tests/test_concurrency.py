@@ -250,3 +250,18 @@ def test_one_scheduler_among_processes_sharing_a_store_folder(settings_env: Path
         if started is not None:
             started.shutdown(wait=False)
         monkeypatch.setattr(scheduler, "_elected", None)
+
+
+def test_a_read_only_transaction_is_released_before_slow_work(clean_db: str) -> None:
+    from vedette.store.db import release_if_read_only
+
+    factory = session_factory(clean_db)
+    with factory() as s:
+        s.scalar(select(func.count()).select_from(Document))
+        assert release_if_read_only(s) and not s.in_transaction()  # its connection went back to the pool
+        s.add(Rejection(item="pending", reason="not flushed yet"))
+        assert not release_if_read_only(s)  # a pending change: nothing is ended
+        s.flush()
+        assert not release_if_read_only(s)  # written: nothing is ended
+        s.commit()
+    assert _count(factory, Rejection) == 1

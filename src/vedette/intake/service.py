@@ -32,7 +32,7 @@ from vedette.intake.fetch import fetch
 from vedette.intake.hooks import DocumentDraft, prepare_document_hooks, run_document_hooks
 from vedette.intake.models import Document, Rejection, Source
 from vedette.intake.readers import Extracted, read_bytes
-from vedette.store.db import begin_write
+from vedette.store.db import begin_write, release_if_read_only
 from vedette.store.db import session_factory as default_session_factory
 
 CHUNK = 200  # documents read, and checked against the store, at a time
@@ -426,10 +426,11 @@ def ingest_bytes(
     ``source`` is a Source row or a locator (default ``"<source_kind>:<origin>"``). Raises BadInput when
     the bytes cannot be read or a document hook fails (nothing of it is left in the session).
 
-    The bytes are read and extracted first, with no lock held; then the caller's transaction takes the
-    write lock (``begin_write``) and stores the document, unless the same bytes are there by then: those
-    are answered instead, so concurrent posts of one document store it once and all get its id. The
-    caller commits (soon: it holds the write lock).
+    The bytes are read and extracted first, with no lock held (a caller's transaction that has only read
+    is ended first, to hold no connection meanwhile: ``release_if_read_only``); then the caller's session
+    takes the write lock (``begin_write``) and stores the document, unless the same bytes are there by
+    then: those are answered instead, so concurrent posts of one document store it once and all get its
+    id. The caller commits (soon: it holds the write lock).
     """
     if isinstance(source, Source):
         locator, source_kind = source.locator, source.kind
@@ -441,6 +442,7 @@ def ingest_bytes(
     found = session.scalar(select(Document).where(Document.sha256 == prepared.raw_sha))
     if found is not None:
         return found, False
+    release_if_read_only(session)  # no connection held while it waits for its turn to extract
     prepare_hooks(prepared)
     begin_write(session)
     found = session.scalar(select(Document).where(Document.sha256 == prepared.raw_sha))

@@ -142,6 +142,17 @@ def _sqlite_before_execute(conn, _cursor, statement, _params, _context, _many): 
     return statement, _params
 
 
+def _pg_begin(conn: Connection) -> None:
+    conn.info[_STATE] = FRESH
+
+
+def _pg_before_execute(conn, _cursor, statement, _params, _context, _many):  # noqa: ANN001, ANN202
+    state = conn.info.get(_STATE)
+    if state in (FRESH, READ) and not _NOT_STATEMENTS.match(statement):
+        conn.info[_STATE] = WRITE if _WRITES.match(statement) else READ
+    return statement, _params
+
+
 def _sqlite_savepoint(conn: Connection, _name: str) -> None:
     # SAVEPOINTs here mean "write this, or nothing of it": take the lock before the savepoint opens, as
     # the read-then-write move above cannot happen inside one.
@@ -209,8 +220,10 @@ def make_engine(url: str) -> Engine:
         event.listen(engine.pool, "close", _on_close)
         return engine
     engine = create_engine(url, pool_pre_ping=True, **_pool_args(url))
+    event.listen(engine, "begin", _pg_begin)
     event.listen(engine, "commit", _txn_end)
     event.listen(engine, "rollback", _txn_end)
+    event.listen(engine, "before_cursor_execute", _pg_before_execute, retval=True)
     return engine
 
 
@@ -236,6 +249,21 @@ def begin_write(session: Session) -> Connection:
     elif conn.dialect.name == "postgresql":
         _pg_take_write_lock(conn)
     return conn
+
+
+def release_if_read_only(session: Session) -> bool:
+    """End the session's transaction if it has only read (no pending changes, nothing written): its
+    connection goes back to the pool (and on SQLite its read snapshot ends) while the caller does slow
+    work before writing. What it loaded stays usable (sessions here do not expire objects on commit).
+    Returns whether it did."""
+    if not session.in_transaction() or session.in_nested_transaction():
+        return False
+    if session.new or session.dirty or session.deleted:
+        return False
+    if session.connection().info.get(_STATE) not in (FRESH, READ):
+        return False
+    session.commit()
+    return True
 
 
 @contextmanager
