@@ -27,6 +27,7 @@ import math
 import re
 import sqlite3
 import threading
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
@@ -983,10 +984,19 @@ class Gazetteer:
         keys = self.keys()
         stop = _stopwords()
         found: list[Mention] = []
-        taken: list[tuple[int, int]] = []
+        # spans already taken, kept sorted: they never overlap, so their ends are sorted too, and whether a
+        # new span is free is one bisection (a scan of every span made long documents quadratic)
+        starts: list[int] = []
+        ends: list[int] = []
 
         def free(a: int, b: int) -> bool:
-            return all(b <= s or a >= e for s, e in taken)
+            k = bisect_left(starts, b) - 1
+            return k < 0 or ends[k] <= a
+
+        def take(a: int, b: int) -> None:
+            k = bisect_left(starts, a)
+            starts.insert(k, a)
+            ends.insert(k, b)
 
         for kind, patterns in (
             ("river", RIVER_PATTERNS),
@@ -1002,7 +1012,7 @@ class Gazetteer:
                         a = m.start("base")
                         found.append(Mention(a, a + len(owner.group(1)), owner.group(1), frozenset({"name"}),
                                              owner.group(1)))
-                        taken.append((a, m.end()))
+                        take(a, m.end())
                         continue
                     base = _trim_base(m.group("base"), keys, stop)
                     if not base or not free(m.start(), m.end()):
@@ -1010,7 +1020,7 @@ class Gazetteer:
                     end = m.start("base") + len(base) if kind == "zone" else m.end()
                     direction = m.group("dir") if "dir" in pat.groupindex else None
                     found.append(Mention(m.start(), end, text[m.start() : end], frozenset({kind}), base, direction))
-                    taken.append((m.start(), end))
+                    take(m.start(), end)
         for run in _CAP_RUN.finditer(text):
             toks = [(t.start() + run.start(), t.end() + run.start()) for t in _TOKEN.finditer(run.group())]
             i = 0
@@ -1049,7 +1059,7 @@ class Gazetteer:
                 if hit:
                     a, b, surface, j = hit
                     found.append(Mention(a, b, surface, frozenset({"name"}), surface))
-                    taken.append((a, b))
+                    take(a, b)
                     i = j
                 else:
                     i += 1
