@@ -122,3 +122,12 @@ def test_icalendar_events_become_segments_and_unresolved_places_are_reported(ses
     assert segs["ev-2"].kind == "hotel" and segs["ev-2"].region == "ML-4" and segs["ev-2"].tz == "Africa/Bamako"
     again = imports.import_ics(session, scope, ICS.encode(), "e1")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_a_malformed_event_is_reported_not_fatal(session, make_scope) -> None:
+    scope = make_scope("org-a")
+    imports.import_csv(session, scope, PEOPLE.encode())
+    ics = ICS.replace("DTSTART:20120325T080000Z", "DTSTART:2012-nonsense").replace(
+        "CATEGORIES", "X").replace("SUMMARY:Hotel stay", "SUMMARY:Hotel stay\nCATEGORIES:Lodging,Hotel\nCATEGORIES:Work")
+    report = imports.import_ics(session, scope, ics.encode(), "e1")
+    assert report.created == 2 and [e.line for e in report.errors] == [3]

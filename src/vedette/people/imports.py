@@ -540,7 +540,9 @@ def import_ics(session: Session, scope: OrgScope, data: bytes, person_external_i
             tz = tz or tz2
             if ends < starts:
                 raise RowInvalid("DTEND", "the event ends before it starts")
-            cats = " ".join(str(c) for c in (ev.get("CATEGORIES").cats if ev.get("CATEGORIES") else []))
+            found = ev.get("CATEGORIES")
+            found = found if isinstance(found, list) else [found] if found is not None else []
+            cats = " ".join(str(c) for prop in found for c in getattr(prop, "cats", [prop]))
             kind = next((k for k, rx in KIND_WORDS if rx.search(f"{cats} {summary}")), "other")
             route = ROUTE.search(summary) or ROUTE.search(location)
             row = {"person_external_id": person_external_id, "trip_external_id": trip_ext,
@@ -570,6 +572,8 @@ def import_ics(session: Session, scope: OrgScope, data: bytes, person_external_i
             rows.append((n, row))
         except RowInvalid as exc:
             report.errors.append(RowError(n, f"{exc.field} ({uid})", exc.reason))
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:  # a malformed property
+            report.errors.append(RowError(n, f"event ({uid})", f"cannot be read: {exc}"))
     sub = Report(kind="segments", dry_run=dry_run)
     import_segments(session, scope, rows, sub)
     report.created, report.updated, report.unchanged = sub.created, sub.updated, sub.unchanged
