@@ -13,7 +13,7 @@ from vedette.alerts.checkins import Answer, Checkin, CheckinRequest, LinkRefused
 from vedette.alerts.models import Alert, InboundMessage
 from vedette.tenancy.models import AuditEvent
 
-URL = re.compile(r"/checkin/([0-9]+\.[0-9]+\.[A-Za-z0-9_-]+)")
+URL = re.compile(r"/checkin/([0-9]+\.[A-Z0-9]+\.[0-9]+\.[A-Za-z0-9_-]+)")
 
 
 def make_alert(session, scope, key: str = "adhoc:one", headline: str = "Stay indoors") -> Alert:
@@ -75,9 +75,10 @@ def test_link_forged_expired_replayed(session, make_scope, make_person) -> None:
     ana = make_person(scope, "Ana", email="ana@example.org")
     alert = make_alert(session, scope)
     token = token_of(service.queue_messages(session, scope, alert, [ana], ["email"])[0])
-    rid, exp, sig = token.split(".")
-    forged = [f"{rid}.{exp}.{sig[:-2]}AA", f"{int(rid) + 1}.{exp}.{sig}", f"{rid}.{int(exp) + 3600}.{sig}",
-              "garbage", "", f"{rid}.{exp}"]
+    org, code, exp, sig = token.split(".")
+    other = "".join(reversed(code)) if code[::-1] != code else "ABCDEF"
+    forged = [f"{org}.{code}.{exp}.{sig[:-2]}AA", f"{int(org) + 1}.{code}.{exp}.{sig}", f"{org}.{other}.{exp}.{sig}",
+              f"{org}.{code}.{int(exp) + 3600}.{sig}", "garbage", "", f"{org}.{code}.{exp}", f"{org}.c0de!.{exp}.{sig}"]
     for bad in forged:
         with pytest.raises(LinkRefused) as err:
             checkins.verify_token(session, bad)

@@ -85,13 +85,15 @@ def test_checkin_page_and_live_events(accounts, clean_db, anon_client) -> None:
     page = anon_client.get(f"/checkin/{seed['link']}")
     assert page.status_code == 200 and "I am safe" in page.text and "Curfew tonight" in page.text
     with session_scope(clean_db) as s:  # opening the page (a mail scanner) answered nothing
-        assert s.get(checkins.CheckinRequest, int(seed["link"].split(".")[0])).status == "open"
+        code = seed["link"].split(".")[1]
+        assert s.scalars(select(checkins.CheckinRequest).where(checkins.CheckinRequest.code == code)).one().status \
+            == "open"
     r = anon_client.post(f"/checkin/{seed['link']}", data={"answer": "help", "text": "hurt", "location": ""})
     assert r.status_code == 200 and "help" in r.text.lower()
     again = anon_client.post(f"/checkin/{seed['link']}", data={"answer": "safe"})
     assert again.status_code == 409 and "already" in again.text
-    rid, exp, sig = seed["link"].split(".")
-    forged = anon_client.get(f"/checkin/{rid}.{exp}.{sig[::-1]}")
+    org, code, exp, sig = seed["link"].split(".")
+    forged = anon_client.get(f"/checkin/{org}.{code}.{exp}.{sig[::-1]}")
     assert forged.status_code == 403 and "not valid" in forged.text
     events = live.poll()
     kinds = sorted((k, d["type"]) for k, d in events)

@@ -14,7 +14,7 @@ from .conftest import LocalOnlyPage
 from .test_dashboard import _axe
 
 PASSWORD = "a long enough passphrase 42"
-LINK = re.compile(r"/checkin/([0-9]+\.[0-9]+\.[A-Za-z0-9_-]+)")
+LINK = re.compile(r"/checkin/([0-9]+\.[A-Z0-9]+\.[0-9]+\.[A-Za-z0-9_-]+)")
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -113,16 +114,16 @@ def _key() -> bytes:
     return hashlib.sha256(b"vedette.checkin.v1:" + get_settings().secret_key.get_secret_value().encode()).digest()
 
 
-def _sign(request_id: int, exp: int) -> str:
-    mac = hmac.new(_key(), f"{request_id}.{exp}".encode(), hashlib.sha256).digest()
-    import base64
-
+def _sign(org_id: int, code: str, exp: int) -> str:
+    mac = hmac.new(_key(), f"{org_id}.{code}.{exp}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac[:18]).decode().rstrip("=")
 
 
-def make_token(request_id: int, expires_at: datetime) -> str:
+def make_token(org_id: int, code: str, expires_at: datetime) -> str:
+    """``<organisation>.<code>.<expiry>.<signature>``: known before the request has a row id, so opening
+    thousands of requests in one transaction needs no flush per person."""
     exp = int(aware(expires_at).timestamp())
-    return f"{request_id}.{exp}.{_sign(request_id, exp)}"
+    return f"{org_id}.{code}.{exp}.{_sign(org_id, code, exp)}"
 
 
 def token_hash(token: str) -> str:
@@ -138,12 +139,14 @@ def checkin_url(token: str) -> str:
 def verify_token(session: Session, token: str, now: datetime | None = None) -> CheckinRequest:
     """The request a link stands for; :class:`LinkRefused` when it is forged, expired, unknown or answered."""
     parts = (token or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(token) > 100:
+    if (len(token) > 100 or len(parts) != 4 or not parts[0].isdigit() or not parts[2].isdigit()
+            or len(parts[1]) != CODE_LEN or any(c not in CODE_ALPHABET for c in parts[1])):
         raise LinkRefused("forged")
-    rid, exp = int(parts[0]), int(parts[1])
-    if not hmac.compare_digest(_sign(rid, exp).encode(), parts[2].encode()):
+    org_id, code, exp = int(parts[0]), parts[1], int(parts[2])
+    if not hmac.compare_digest(_sign(org_id, code, exp).encode(), parts[3].encode()):
         raise LinkRefused("forged")
-    req = session.get(CheckinRequest, rid)
+    req = session.scalar(select(CheckinRequest).where(CheckinRequest.organisation_id == org_id,
+                                                      CheckinRequest.code == code))
     if req is None or not hmac.compare_digest(req.token_hash.encode(), token_hash(token).encode()):
         raise LinkRefused("unknown")
     moment = now or now_utc()
@@ -155,12 +158,35 @@ def verify_token(session: Session, token: str, now: datetime | None = None) -> C
 
 
 # --- requests ----------------------------------------------------------------------------------------------
+def _cache(session: Session) -> dict:
+    """What opening requests reads once per transaction: ladders by organisation, each thread's requests by
+    person, each organisation's codes in use (a new request is added to them)."""
+    tx = session.get_transaction()
+    found = session.info.get("vedette.checkins")
+    if found is None or found["tx"] is not tx:
+        found = session.info["vedette.checkins"] = {"tx": tx, "ladders": {}, "threads": {}, "codes": {}}
+    return found
+
+
+def _thread_requests(session: Session, org_id: int, thread_key: str) -> dict[int, CheckinRequest]:
+    threads = _cache(session)["threads"]
+    key = (org_id, thread_key)
+    if key not in threads:
+        threads[key] = {r.person_id: r for r in session.scalars(select(CheckinRequest).where(
+            CheckinRequest.organisation_id == org_id, CheckinRequest.thread_key == thread_key))}
+    return threads[key]
+
+
 def _new_code(session: Session, org_id: int) -> str:
-    for _ in range(20):
+    codes = _cache(session)["codes"]
+    if org_id not in codes:
+        codes[org_id] = set(session.scalars(select(CheckinRequest.code).where(
+            CheckinRequest.organisation_id == org_id)))
+    taken = codes[org_id]
+    for _ in range(50):
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LEN))
-        taken = session.scalar(select(CheckinRequest.id).where(CheckinRequest.organisation_id == org_id,
-                                                                 CheckinRequest.code == code))
-        if taken is None:
+        if code not in taken:
+            taken.add(code)
             return code
     raise RuntimeError("no free check-in code")  # pragma: no cover - 31^6 codes
 
@@ -173,33 +199,34 @@ def find_request(session: Session, scope: OrgScope, thread_key: str, person_id: 
 
 def open_request(session: Session, scope: OrgScope, alert, person: Person,  # noqa: ANN001 - an Alert
                  *, hours: float | None = None, now: datetime | None = None) -> tuple[CheckinRequest, bool]:
-    """The person's request for the alert's thread, opened (and its ladder started) if new: (request, new)."""
+    """The person's request for the alert's thread, opened (and its ladder started) if new: (request, new).
+    New rows are added to the session, not flushed: the caller's flush writes them in batches."""
     if person.organisation_id != scope.org_id or alert.organisation_id != scope.org_id:
         raise NotFound("no such person or alert", item=str(person.id))
-    found = find_request(session, scope, alert.thread_key, person.id)
+    known = _thread_requests(session, scope.org_id, alert.thread_key)
+    found = known.get(person.id)
     if found is not None:
         return found, False
     from vedette.alerts import ladder
 
-    cache = session.info.setdefault("vedette.ladders", {})  # a read per org and session (set_ladder clears)
-    plan = cache.get(scope.org_id)
+    ladders = _cache(session)["ladders"]
+    plan = ladders.get(scope.org_id)
     if plan is None:
-        plan = cache[scope.org_id] = ladder.get_ladder(session, scope)
+        plan = ladders[scope.org_id] = ladder.get_ladder(session, scope)
     moment = now or now_utc()
-    expires = moment + timedelta(hours=hours or plan.get("checkin_hours") or DEFAULT_HOURS)
+    expires = (moment + timedelta(hours=hours or plan.get("checkin_hours") or DEFAULT_HOURS)).replace(microsecond=0)
+    code = _new_code(session, scope.org_id)
     req = CheckinRequest(organisation_id=scope.org_id, alert_id=alert.id, thread_key=alert.thread_key,
-                         person_id=person.id, code=_new_code(session, scope.org_id),
-                         token_hash=secrets.token_hex(32), status="open", created_at=moment, expires_at=expires)
+                         person_id=person.id, code=code, status="open", created_at=moment, expires_at=expires,
+                         token_hash=token_hash(make_token(scope.org_id, code, expires)))
     session.add(req)
-    session.flush()
-    req.token_hash = token_hash(make_token(req.id, req.expires_at))
+    known[person.id] = req
     ladder.start(session, scope, req, plan, now=moment)
-    session.flush()
     return req, True
 
 
 def link_for(req: CheckinRequest) -> str:
-    return checkin_url(make_token(req.id, req.expires_at))
+    return checkin_url(make_token(req.organisation_id, req.code, req.expires_at))
 
 
 SMS_KEYWORDS = {"en": "SAFE or HELP", "fr": "OK ou AIDE"}

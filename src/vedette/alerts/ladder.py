@@ -23,7 +23,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ForeignKey, Index, Integer, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from vedette.errors import BadInput
 from vedette.store.base import Base, utcnow
@@ -78,6 +78,8 @@ class LadderRun(Base):
     history: Mapped[list] = mapped_column(default=list)  # [{step, action, at, result}]
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # set when a run starts with its request in the same flush (the request's id is not known yet); never read
+    request = relationship("CheckinRequest", lazy="raise")
 
 
 def now_utc() -> datetime:
@@ -138,7 +140,7 @@ def set_ladder(session: Session, scope: OrgScope, data: dict) -> dict:
     row.checkin_hours = clean["checkin_hours"]
     row.updated_by = f"{scope.actor}:{scope.user_id}" if scope.user_id is not None else scope.actor
     session.flush()
-    session.info.pop("vedette.ladders", None)
+    session.info.pop("vedette.checkins", None)  # requests opened from now on start with this ladder
     audit.record(session, "ladder.set", scope=scope, target_type="organisation", target_id=scope.org_id,
                  detail={"steps": [f"{s['action']}@{s['after_min']}" for s in clean["steps"]],
                          "checkin_hours": clean["checkin_hours"]})
@@ -154,12 +156,13 @@ def _due(started: datetime, plan: list, step: int) -> datetime | None:
 
 def start(session: Session, scope: OrgScope, req, plan: dict, *, now: datetime | None = None):  # noqa: ANN001, ANN201
     """Start the ladder of a new check-in request (idempotent: one run per request)."""
-    found = session.scalar(select(LadderRun).where(LadderRun.request_id == req.id))
-    if found is not None:
-        return found
+    if req.id is not None:
+        found = session.scalar(select(LadderRun).where(LadderRun.request_id == req.id))
+        if found is not None:
+            return found
     moment = now or now_utc()
     steps = plan["steps"]
-    run = LadderRun(organisation_id=scope.org_id, request_id=req.id, person_id=req.person_id, alert_id=req.alert_id,
+    run = LadderRun(organisation_id=scope.org_id, request=req, person_id=req.person_id, alert_id=req.alert_id,
                     plan=steps, next_step=1, next_due_at=_due(moment, steps, 1),
                     status="running" if len(steps) > 1 else "done", history=[], started_at=moment)
     session.add(run)
