@@ -135,3 +135,20 @@ def test_an_operator_names_the_organisation_it_acts_for(accounts) -> None:
         assert op.get("/people?org=client-b").status_code == 404  # outside its grants: not even its existence
         op.cookies.set("vedette_org", "client-b")
         assert op.get("/people", follow_redirects=False).status_code == 200  # a stale choice is ignored
+
+
+def test_language_and_time_zone_are_the_user_s_own(accounts) -> None:
+    with accounts.client("org-a", "analyst") as c:
+        assert c.put("/api/preferences", json={"time_zone": "Mars/Olympus"}).status_code == 422
+        r = c.put("/api/preferences", json={"language": "fr", "time_zone": "Africa/Bamako"})
+        assert r.status_code == 200 and r.json() == {"language": "fr", "time_zone": "Africa/Bamako"}
+        page = c.get("/account", headers={"Accept-Language": "en"})
+        assert '<html lang="fr">' in page.text  # the user's setting wins over the browser's
+        assert 'data-tz="Africa/Bamako"' in page.text
+    with accounts.client("org-a", "viewer") as other:
+        assert '<html lang="en">' in other.get("/account", headers={"Accept-Language": "en"}).text
+
+
+def test_a_viewer_sets_its_own_preferences(accounts) -> None:
+    with accounts.client("org-a", "viewer") as c:
+        assert c.put("/api/preferences", json={"language": "fr"}).json()["language"] == "fr"

@@ -71,6 +71,7 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     ("POST", "/api/auth/password"): "read",
     ("POST", "/api/tokens"): "read",
     ("DELETE", "/api/tokens/{token_id}"): "read",
+    ("PUT", "/api/preferences"): "read",  # one's own language and time zone
     ("POST", "/api/users"): "manage_users",
     ("POST", "/api/users/{user_id}/deactivate"): "manage_users",
 }

@@ -39,6 +39,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # the interface's language (en, fr) and the time zone dates are shown in (an IANA name; none: the browser's)
+    language: Mapped[str | None] = mapped_column(String(2))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
 
 class OperatorGrant(Base):

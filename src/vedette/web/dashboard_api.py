@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -116,6 +117,26 @@ def map_people(
                            "why": "; ".join(r["text"] for r in person["reasons"])},
         })
     return {"type": "FeatureCollection", "features": features}
+
+
+class PreferencesIn(BaseModel):
+    language: str | None = Field(None, pattern="^(en|fr)$", description="the interface's language")
+    time_zone: str | None = Field(None, max_length=64, description="IANA zone dates are shown in; null: the browser's")
+
+
+@router.put("/preferences", status_code=200, responses=responses(400, 413, 422))
+def set_preferences(body: PreferencesIn, request: Request, session: Session = Depends(get_session)) -> dict:
+    """The signed-in user's interface language and time zone (kept with the account, used on every page)."""
+    from zoneinfo import available_timezones
+
+    user = session.merge(request.state.principal.user)  # who the router's sign-in dependency found
+    if body.time_zone is not None and body.time_zone not in available_timezones():
+        raise BadInput(f"unknown time zone {body.time_zone!r} (an IANA name such as Africa/Bamako)", item="time_zone")
+    if "language" in body.model_fields_set:
+        user.language = body.language
+    if "time_zone" in body.model_fields_set:
+        user.time_zone = body.time_zone
+    return {"language": user.language, "time_zone": user.time_zone}
 
 
 def _watermark(session: Session) -> tuple[datetime | None, int]:

@@ -21,4 +21,7 @@ def account_page(request: Request, session: Session = Depends(get_session), who:
     tokens = service.list_tokens(session, who.user)
     users = repo.users_of(session, who.scope) if who.can("manage_users") else []
     events = audit.events(session, who.scope, limit=50) if who.can("read_audit") else []
-    return render(request, "account.html", who, tokens=tokens, users=users, events=events)
+    from zoneinfo import available_timezones
+
+    zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    return render(request, "account.html", who, tokens=tokens, users=users, events=events, time_zones=zones)

@@ -2,6 +2,17 @@
 (function () {
   "use strict";
   const V = window.Vedette;
+  const pf = document.getElementById("prefs-form");
+  if (pf) {
+    pf.addEventListener("submit", async function (ev) {
+      ev.preventDefault();
+      document.getElementById("prefs-error").textContent = "";
+      try {
+        await V.api("PUT", "/api/preferences", { language: pf.language.value, time_zone: pf.time_zone.value.trim() || null });
+        window.location.reload();
+      } catch (err) { document.getElementById("prefs-error").textContent = err.message; }
+    });
+  }
   const tf = document.getElementById("token-form");
   if (tf) {
     tf.addEventListener("submit", async function (ev) {

@@ -57,9 +57,10 @@
       const d = new Date(raw.endsWith("Z") || /[+-]\d\d:\d\d$/.test(raw) ? raw : raw + "Z");
       if (isNaN(d)) return;
       t.title = d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
-      t.textContent = d.toLocaleString(document.documentElement.lang || undefined, {
-        dateStyle: "medium", timeStyle: "short",
-      });
+      const opts = { dateStyle: "medium", timeStyle: "short" };
+      if (body.dataset.tz) opts.timeZone = body.dataset.tz;  /* the user's own zone, else the browser's */
+      try { t.textContent = d.toLocaleString(document.documentElement.lang || undefined, opts); }
+      catch (e) { delete opts.timeZone; t.textContent = d.toLocaleString(undefined, opts); }
     });
   };
 
