@@ -194,3 +194,41 @@ def test_local_outbox_when_nothing_is_configured(session, clean_db, make_scope, 
     session.expire_all()
     row = session.scalar(select(OutboxMessage))
     assert row.status == "sent" and row.provider_message_id == f"local:{row.id}"
+
+
+def test_rate_limit_and_nothing_secret_in_the_logs(session, clean_db, make_scope, make_person, smtp, sms,
+                                                   caplog) -> None:
+    import logging
+
+    from vedette.store.db import session_factory
+
+    scope = make_scope("org-a")
+    people = [make_person(scope, f"P{i}", email=f"p{i}@example.org") for i in range(12)]
+    people.append(make_person(scope, "Gone", email="gone@example.org"))
+    smtp.refuse = {"gone@example.org"}
+    alert = _alert(session, scope)
+    alert.note = "the secret plan is at the embassy"
+    session.flush()
+    service.queue_messages(session, scope, alert, people, ["email"])
+    session.commit()
+    caplog.set_level(logging.DEBUG, logger="vedette")
+    # credentials the sink does not take: every message fails (retried later), and the log says why
+    with_password = _channels(f"smtp://bob:hunter2pass@127.0.0.1:{smtp.port}", sms.url)
+    d = Dispatcher(session_factory(clean_db), channels=with_password, rates={})
+    d.run_once()
+    d.close()
+    assert smtp.received == 0
+    session.execute(OutboxMessage.__table__.update().values(next_attempt_at=OutboxMessage.created_at))
+    session.commit()
+    d = Dispatcher(session_factory(clean_db), channels=_channels(smtp.url, sms.url), rates={"email": 5.0})
+    t0 = time.monotonic()
+    d.drain()
+    elapsed = time.monotonic() - t0
+    d.close()
+    assert smtp.received == 12
+    assert elapsed >= 1.2  # 13 sends at 5/s with a burst of 5: at least (13 - 5) / 5 s
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("vedette"))
+    assert "recipient refused" in ours and "SMTP" in ours  # failures are logged, with their reasons
+    for secret in ("hunter2pass", "secret plan", "p1@example.org", "Stay indoors"):
+        assert secret not in ours
+    assert "hunter2pass" not in repr(with_password["email"])

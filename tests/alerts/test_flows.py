@@ -146,6 +146,10 @@ def test_advisory_change_alerts_people_in_the_country(session, make_scope, place
     near = place_person(scope, "Near", *BAMAKO)
     service.create_rule(session, scope, {"name": "advisories", "event_kinds": ["advisory"], "min_level": 3,
                                          "channels": ["email"]})
+    events.emit(session, "advisory.changed", country="ML", area=None, occurred_on="2012-01-10",
+                payload={"from": 2, "to": 4, "source": "US"})  # before the cursor starts: history, not alerted
+    session.flush()
+    assert flows.process_pending(session)["alerts"] == 0
     row = events.emit(session, "advisory.changed", country="ML", area=None, occurred_on="2012-03-22",
                       payload={"from": 3, "to": 4, "source": "US"})
     session.flush()
@@ -162,3 +166,19 @@ def test_advisory_change_alerts_people_in_the_country(session, make_scope, place
     last = _alerts(session, scope)[-1]
     assert last.msg_type == "update" and last.all_clear and last.references_id == alert.id
     assert row.id
+
+
+def test_the_incident_job_alerts_changes_after_it_started_only(session, make_scope, place_person) -> None:
+    scope = make_scope("org-a")
+    place_person(scope, "Near", *BAMAKO)
+    old = _incident(session)
+    service.create_rule(session, scope, {"name": "all", "statuses": ["new", "confirmed"], "channels": ["email"]})
+    assert flows.process_pending(session)["alerts"] == 0  # the cursor starts now: the old incident is history
+    import time
+
+    time.sleep(0.01)
+    new = _incident(session, lat=BAMAKO[0] + 0.01)
+    assert flows.process_pending(session)["alerts"] == 1
+    assert flows.process_pending(session)["alerts"] == 0  # the overlap re-reads it: nothing more
+    assert {a.event_id for a in _alerts(session, scope)} == {str(new.id)}
+    assert old.id != new.id

@@ -257,43 +257,66 @@ def _area_exposure(session: Session, scope: OrgScope, event: dict) -> dict | Non
 
 
 # --- the job -------------------------------------------------------------------------------------------
-def _cursor(session: Session, name: str) -> AlertCursor:
-    cur = session.get(AlertCursor, name)
-    if cur is None:
-        cur = AlertCursor(name=name, position="")
-        session.add(cur)
-    return cur
+def _us(t: datetime) -> int:
+    """Microseconds since the epoch (the cursor's compact form)."""
+    return (_aware(t) - _EPOCH) // timedelta(microseconds=1)
+
+
+def _from_us(value: str) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(value))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _aware(t: datetime | None) -> datetime | None:
+    return t if t is None or t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def process_pending(session: Session, *, now: datetime | None = None) -> dict:
-    """Consume incident changes and risk events since the cursors; alerts made (caller commits)."""
+    """Consume incident changes and risk events since the cursors; alerts made (caller commits).
+
+    A cursor seen for the first time starts at the present (the newest incident change, the last risk
+    event): history is never alerted, and a rule created later does not alert the backlog either, since the
+    cursors move whether or not any organisation has rules."""
+    from sqlalchemy import func
+
     from vedette.risk.models import RiskEvent
     from vedette.store.db import begin_write
 
     begin_write(session)
     made = 0
-    if repo.orgs_with_rules(session, "incident"):
-        cur = _cursor(session, "incidents")
-        since = datetime.fromisoformat(cur.position) if cur.position else None
-        q = select(Incident.id, Incident.updated_at).order_by(Incident.updated_at, Incident.id).limit(BATCH)
-        if since is not None:
-            q = q.where(Incident.updated_at > since - timedelta(seconds=OVERLAP_S))
-        rows = list(session.execute(q))
-        for iid, _ in rows:
-            made += len(on_incident(session, iid))
+    cur = session.get(AlertCursor, "incidents")
+    if cur is None:  # "<epoch>|<last seen>" (microseconds): nothing changed at or before the epoch is read
+        newest = _aware(session.scalar(select(func.max(Incident.updated_at)))) or now or datetime.now(UTC)
+        session.add(AlertCursor(name="incidents", position=f"{_us(newest)}|{_us(newest)}"))
+    else:
+        epoch_s, _, since_s = cur.position.partition("|")
+        epoch, since = _from_us(epoch_s), _from_us(since_s or epoch_s)
+        start = max(epoch, since - timedelta(seconds=OVERLAP_S))
+        rows = list(session.execute(
+            select(Incident.id, Incident.updated_at).where(Incident.updated_at > start)
+            .order_by(Incident.updated_at, Incident.id).limit(BATCH)))
+        if rows and repo.orgs_with_rules(session, "incident"):
+            for iid, _ in rows:
+                made += len(on_incident(session, iid))
         if rows:
-            last = max(t for _, t in rows)
-            last = last if last.tzinfo else last.replace(tzinfo=UTC)
-            if since is None or last > since:
-                cur.position = last.isoformat()
-    cur = _cursor(session, "risk_events")
-    after = int(cur.position or 0)
-    rows = list(session.scalars(select(RiskEvent).where(RiskEvent.id > max(after - RISK_OVERLAP_IDS, 0))
-                                .order_by(RiskEvent.id).limit(BATCH + RISK_OVERLAP_IDS)))
-    for row in rows:
-        made += len(on_risk_event(session, row))
-    if rows:
-        cur.position = str(max(after, rows[-1].id))
+            last = _aware(max(t for _, t in rows))
+            if last > since:
+                cur.position = f"{_us(epoch)}|{_us(last)}"
+    cur = session.get(AlertCursor, "risk_events")
+    if cur is None:  # position "<epoch id>|<last id>", as above
+        top = session.scalar(select(func.max(RiskEvent.id))) or 0
+        session.add(AlertCursor(name="risk_events", position=f"{top}|{top}"))
+    else:
+        epoch_s, _, after_s = cur.position.partition("|")
+        epoch, after = int(epoch_s or 0), int(after_s or epoch_s or 0)
+        rows = list(session.scalars(select(RiskEvent).where(RiskEvent.id > max(after - RISK_OVERLAP_IDS, epoch))
+                                    .order_by(RiskEvent.id).limit(BATCH + RISK_OVERLAP_IDS)))
+        for row in rows:
+            made += len(on_risk_event(session, row))
+        if rows:
+            cur.position = f"{epoch}|{max(after, rows[-1].id)}"
     session.flush()
     return {"alerts": made}
 
