@@ -111,6 +111,9 @@ def create_celery(settings: Settings | None = None) -> Celery:
     )
     for name, job in JOBS.items():
         app.task(name=name)(job)
+    from vedette.alerts.tasks import register_celery  # alerts.dispatch and alerts.flows, with their beat entries
+
+    register_celery(app)
     return app
 
 
