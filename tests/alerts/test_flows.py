@@ -182,3 +182,26 @@ def test_the_incident_job_alerts_changes_after_it_started_only(session, make_sco
     assert flows.process_pending(session)["alerts"] == 0  # the overlap re-reads it: nothing more
     assert {a.event_id for a in _alerts(session, scope)} == {str(new.id)}
     assert old.id != new.id
+
+
+def test_adhoc_recipients_by_area_tag_and_name(session, make_scope, place_person) -> None:
+    from vedette.errors import NotFound
+
+    scope = make_scope("org-a")
+    other = make_scope("org-b")
+    ana = place_person(scope, "Ana", *BAMAKO, tags=["staff"])
+    bea = place_person(scope, "Bea", *BAMAKO, tags=["visitor"])
+    paris = place_person(scope, "Paul", 48.85, 2.35, tags=["staff"])
+    outsider = place_person(other, "Olga", *BAMAKO)
+    square = {"type": "Polygon", "coordinates": [[[-8.1, 12.5], [-7.9, 12.5], [-7.9, 12.8], [-8.1, 12.8],
+                                                  [-8.1, 12.5]]]}
+
+    def ids(**kw) -> set[int]:
+        return {r.person.id for r in flows.adhoc_recipients(session, scope, **kw)}
+
+    assert ids(polygon=square) == {ana.id, bea.id}  # never another organisation's people
+    assert ids(countries=["ML"], tags=["staff"]) == {ana.id}
+    assert ids(tags=["staff"]) == {ana.id, paris.id}
+    assert ids(person_ids=[paris.id]) == {paris.id}
+    with pytest.raises(NotFound):
+        ids(person_ids=[outsider.id])
