@@ -203,3 +203,29 @@ def test_event_headcount_per_organisation(accounts, clean_db, client) -> None:
     heads = [row[1] for row in csv.reader(io.StringIO(r.text)) if row[:1] == ["headcount"]][1:]
     assert heads == [TEST_ORG]
     assert manager.get("/api/accountability-events/export.csv", params={"key": "incident:78"}).status_code == 404
+
+
+def test_the_ladder_job_moves_each_run_one_step_per_tick_in_small_transactions(accounts, clean_db,
+                                                                                 monkeypatch) -> None:
+    """Down for five hours: every step is overdue; each tick moves each run by one step (reminders first),
+    a transaction per BATCH runs."""
+    from datetime import UTC, datetime, timedelta
+
+    from vedette.alerts import ladder
+    from vedette.alerts.ladder import LadderRun
+    from vedette.store.db import session_scope
+
+    accounts.org("org-a")
+    _seed(clean_db)
+    monkeypatch.setattr(ladder, "BATCH", 1)
+    later = datetime.now(UTC) + timedelta(hours=5)
+    assert ladder.tick(clean_db, later) == {"steps": 2}
+    with session_scope(clean_db) as s:
+        assert [r.history[-1]["action"] for r in s.scalars(select(LadderRun))] == ["reminder", "reminder"]
+    assert ladder.tick(clean_db, later) == {"steps": 2}
+    assert ladder.tick(clean_db, later) == {"steps": 2}
+    assert ladder.tick(clean_db, later) == {"steps": 0}
+    with session_scope(clean_db) as s:
+        runs = list(s.scalars(select(LadderRun)))
+        assert [[h["action"] for h in r.history] for r in runs] == [["reminder", "manager", "duty_officer"]] * 2
+        assert {r.status for r in runs} == {"done"}

@@ -212,75 +212,108 @@ def _escalation_context(person, alert, lang: str, action: str, code: str) -> dic
                       "thread_key": alert.thread_key if alert is not None else ""}}
 
 
-def _run_step(session: Session, run: LadderRun, moment: datetime) -> str:
-    from vedette.alerts import alarms, roster
-    from vedette.alerts import service as alerts_service
-    from vedette.alerts.checkins import CheckinRequest
-    from vedette.alerts.models import Alert
-    from vedette.people.models import Person
-
-    step = run.plan[run.next_step]
-    action, channels, n = step["action"], step.get("channels") or ["email", "sms"], run.next_step
-    req = session.get(CheckinRequest, run.request_id)
-    person = session.get(Person, run.person_id)
-    alert = session.get(Alert, run.alert_id) if run.alert_id is not None else None
+def _skip(run: LadderRun, req, person, alert, moment: datetime) -> str | None:  # noqa: ANN001
     if req is None or person is None or req.status != "open":
         return "skipped: answered or gone"
     if aware(req.expires_at) < moment:
         req.status = "expired"
         return "skipped: check-in expired"
-    scope = _scope_for_org(session, run.organisation_id)
     if alert is None:
         return "skipped: the alert is gone"
-    if action == "reminder":
-        rows = alerts_service.queue_messages(session, scope, alert, [person], channels, step=n, purpose="reminder",
-                                             mode="all")
-        return f"reminder queued ({len(rows)})"
-    if action in ("manager", "duty_officer"):
-        targets: list[Person] = []
-        if action == "manager":
-            mgr = session.get(Person, person.manager_id) if person.manager_id else None
-            if mgr is not None and mgr.organisation_id == run.organisation_id:
-                targets.append(mgr)
-        else:
-            targets.extend(roster.officers_on_duty(session, scope, moment))
-        rows = []
-        for t in targets:
-            lang = t.language or "en"
-            ctx = _escalation_context(person, alert, lang, action, req.code)
-            rec = alerts_service.Recipient(t, "manager" if action == "manager" else "duty officer", {}, lang)
-            rows += alerts_service.queue_messages(
-                session, scope, alert, [rec], channels, step=n, purpose="escalation", mode="all", template="adhoc",
-                context=ctx, event_key=f"{alert.id}.r{req.id}")
-        who = "manager" if action == "manager" else "duty officer"
-        result = f"{who}: {len(targets)} reached ({len(rows)} messages)" if targets else f"no {who} to reach"
-        alarms.raise_alarm(session, run.organisation_id, "escalation", request=req,
-                           summary=f"no answer: {who} step" + ("" if targets else f" (no {who})"),
-                           dedupe=f"ladder:{run.id}:{n}", now=moment)
-        return result
-    return "skipped: the alert itself"
+    return None
 
 
-def run_due(session: Session, now: datetime | None = None, limit: int = BATCH) -> list[dict]:
-    """Run every ladder step due at ``now`` (in the caller's transaction); each run moves on by one step per
-    call at most, so a run overdue by hours does its steps over the next ticks, in order and each once."""
+def _escalate(session: Session, scope: OrgScope, run: LadderRun, req, person, alert,  # noqa: ANN001
+              moment: datetime) -> str:
+    from vedette.alerts import alarms, roster
+    from vedette.alerts import service as alerts_service
+    from vedette.people.models import Person
+
+    step = run.plan[run.next_step]
+    action, channels, n = step["action"], step.get("channels") or ["email", "sms"], run.next_step
+    targets: list[Person] = []
+    if action == "manager":
+        mgr = session.get(Person, person.manager_id) if person.manager_id else None
+        if mgr is not None and mgr.organisation_id == run.organisation_id:
+            targets.append(mgr)
+    else:
+        targets.extend(roster.officers_on_duty(session, scope, moment))
+    rows = []
+    for t in targets:
+        lang = t.language or "en"
+        ctx = _escalation_context(person, alert, lang, action, req.code)
+        rec = alerts_service.Recipient(t, "manager" if action == "manager" else "duty officer", {}, lang)
+        rows += alerts_service.queue_messages(
+            session, scope, alert, [rec], channels, step=n, purpose="escalation", mode="all", template="adhoc",
+            context=ctx, event_key=f"{alert.id}.r{req.id}")
+    who = "manager" if action == "manager" else "duty officer"
+    result = f"{who}: {len(targets)} reached ({len(rows)} messages)" if targets else f"no {who} to reach"
+    alarms.raise_alarm(session, run.organisation_id, "escalation", request=req,
+                       summary=f"no answer: {who} step" + ("" if targets else f" (no {who})"),
+                       dedupe=f"ladder:{run.id}:{n}", now=moment)
+    return result
+
+
+def run_due(session: Session, now: datetime | None = None, limit: int = BATCH, after_id: int = 0) -> list[dict]:
+    """Run the ladder steps due at ``now`` of up to ``limit`` runs with ids above ``after_id`` (in the caller's
+    transaction). Each run moves on by one step per call, so a run overdue by hours does its steps over the
+    next ticks, in order and each once. Reminders of one alert and step go out in one ``queue_messages``."""
+    from vedette.alerts import service as alerts_service
+    from vedette.alerts.checkins import CheckinRequest
+    from vedette.alerts.models import Alert
+    from vedette.people.models import Person
     from vedette.tenancy import audit
 
     moment = now or now_utc()
-    q = (select(LadderRun).where(LadderRun.status == "running", LadderRun.next_due_at <= moment)
-         .order_by(LadderRun.next_due_at, LadderRun.id).limit(limit))
+    q = (select(LadderRun).where(LadderRun.status == "running", LadderRun.next_due_at <= moment,
+                                 LadderRun.id > after_id).order_by(LadderRun.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
+    runs = list(session.scalars(q))
+    if not runs:
+        return []
+    reqs = {r.id: r for r in session.scalars(select(CheckinRequest).where(
+        CheckinRequest.id.in_({r.request_id for r in runs})))}
+    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_({r.person_id for r in runs})))}
+    alert_ids = {r.alert_id for r in runs if r.alert_id is not None}
+    alerts = {a.id: a for a in session.scalars(select(Alert).where(Alert.id.in_(alert_ids)))} if alert_ids else {}
+    scopes: dict[int, OrgScope] = {}
+    results: dict[int, str] = {}
+    reminders: dict[tuple, list[LadderRun]] = {}
+    for run in runs:
+        req, person, alert = reqs.get(run.request_id), people.get(run.person_id), alerts.get(run.alert_id)
+        skipped = _skip(run, req, person, alert, moment)
+        if skipped:
+            results[run.id] = skipped
+            continue
+        step = run.plan[run.next_step]
+        if run.organisation_id not in scopes:
+            scopes[run.organisation_id] = _scope_for_org(session, run.organisation_id)
+        if step["action"] == "reminder":
+            channels = tuple(step.get("channels") or ("email", "sms"))
+            reminders.setdefault((run.organisation_id, run.alert_id, run.next_step, channels), []).append(run)
+        elif step["action"] in ("manager", "duty_officer"):
+            results[run.id] = _escalate(session, scopes[run.organisation_id], run, req, person, alert, moment)
+        else:
+            results[run.id] = "skipped: the alert itself"
+    for (org_id, alert_id, n, channels), group in reminders.items():
+        rows = alerts_service.queue_messages(session, scopes[org_id], alerts[alert_id],
+                                             [people[r.person_id] for r in group], list(channels), step=n,
+                                             purpose="reminder", mode="all")
+        per_person: dict[int, int] = {}
+        for row in rows:
+            per_person[row.person_id] = per_person.get(row.person_id, 0) + 1
+        for r in group:
+            results[r.id] = f"reminder queued ({per_person.get(r.person_id, 0)})"
     done = []
-    for run in session.scalars(q).all():
-        n = run.next_step
-        result = _run_step(session, run, moment)
+    for run in runs:
+        n, result = run.next_step, results[run.id]
         action = run.plan[n]["action"]
         run.history = [*run.history, {"step": n, "action": action, "at": moment.isoformat(), "result": result}]
         audit.record(session, "ladder.step", actor="system", org_id=run.organisation_id, target_type="ladder_run",
                      target_id=run.id, detail={"request": run.request_id, "step": n, "action": action,
                                                "result": result})
-        if result.startswith("skipped: answered") or result.startswith("skipped: check-in expired"):
+        if result.startswith(("skipped: answered", "skipped: check-in expired")):
             run.status, run.next_due_at, run.stopped_reason = "stopped", None, result[9:]
         else:
             run.next_step = n + 1
@@ -289,14 +322,16 @@ def run_due(session: Session, now: datetime | None = None, limit: int = BATCH) -
                 run.status = "done"
         run.updated_at = moment
         done.append({"run": run.id, "step": n, "action": action, "result": result})
-        session.flush()
-    if done:
-        log.info("ladder: %d steps run", len(done))
+    session.flush()
+    log.info("ladder: %d steps run", len(done))
     return done
 
 
-def tick(url: str | None = None, now: datetime | None = None) -> dict:
-    """Job ``alerts.ladder``: run the due steps in a write transaction of its own."""
+def tick(url: str | None = None, now: datetime | None = None, budget_s: float = 20.0) -> dict:
+    """Job ``alerts.ladder``: the due steps, ``BATCH`` runs per write transaction (the write lock is held
+    briefly), until none is left or ``budget_s`` has passed; each run moves on by at most one step per tick."""
+    import time
+
     from vedette.alerts import checkins
     from vedette.store.db import session_scope
 
@@ -306,9 +341,15 @@ def tick(url: str | None = None, now: datetime | None = None) -> dict:
         if session.scalar(select(LadderRun.id).where(LadderRun.status == "running",
                                                      LadderRun.next_due_at <= moment).limit(1)) is None:
             return {"steps": 0}
-    with session_scope(url, write=True) as session:
-        done = run_due(session, moment)
-    return {"steps": len(done)}
+    began, cursor, total = time.monotonic(), 0, 0
+    while time.monotonic() - began < budget_s:
+        with session_scope(url, write=True) as session:
+            done = run_due(session, moment, BATCH, after_id=cursor)
+        total += len(done)
+        if len(done) < BATCH:
+            break
+        cursor = max(d["run"] for d in done)
+    return {"steps": total}
 
 
 def runs_for(session: Session, scope: OrgScope, request_ids: list[int]) -> dict[int, LadderRun]:
