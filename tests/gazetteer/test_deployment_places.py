@@ -80,3 +80,17 @@ def test_place_added_through_the_api_reads_back(client) -> None:
     assert got.json()["name"] == "Blue Gate Compound"
     assert (got.json()["lat"], got.json()["lon"]) == (12.62, -7.98)
     assert client.get("/api/places/db:999999").status_code == 404
+
+
+def test_an_organisation_s_places_stay_its_own(accounts) -> None:
+    body = {"name": "Kaarta Lodge", "lat": 13.1, "lon": -9.2, "country": "ML"}
+    with accounts.client("org-a", "analyst") as a, accounts.client("org-b", "analyst") as b:
+        assert a.post("/api/places", json=body).status_code == 403  # a shared place: operators only
+        assert a.post("/api/places", json={**body, "organisation": "org-b"}).status_code == 404
+        made = a.post("/api/places", json={**body, "organisation": "org-a"})
+        assert made.status_code == 201, made.text
+        pid = made.json()["id"]
+        assert a.get(f"/api/places/{pid}").json()["name"] == "Kaarta Lodge"
+        assert any(m["id"] == pid for m in a.get("/api/places", params={"q": "Kaarta Lodge"}).json())
+        assert b.get(f"/api/places/{pid}").status_code == 404  # not even its existence
+        assert all(m["id"] != pid for m in b.get("/api/places", params={"q": "Kaarta Lodge"}).json())

@@ -8,10 +8,14 @@ from sqlalchemy.orm import Session
 
 from vedette.errors import BadInput, NotFound
 from vedette.gazetteer import PlaceMatch, ResolveContext, get_gazetteer
-from vedette.gazetteer.service import add_place, gazetteer_for, get_visible_place, organisation
+from vedette.gazetteer.service import add_place, gazetteer_for, get_visible_place, has_private_places
 from vedette.gazetteer.shared import invalidate
 from vedette.gazetteer.text import fold
 from vedette.store.deps import get_session
+from vedette.tenancy.authz import Forbidden
+from vedette.tenancy.deps import org_scope
+from vedette.tenancy.models import Organisation
+from vedette.tenancy.scope import OrgScope
 from vedette.web.limits import NO_NUL, StoredStr, responses
 
 router = APIRouter(tags=["places"], responses=responses(401, 403))  # every route needs a signed-in caller
@@ -48,10 +52,13 @@ def search_places(
     country: str | None = Query(None, pattern=COUNTRY),
     limit: int = Query(10, ge=1, le=100),
     format: str = Query("json", pattern="^(json|geojson)$"),
-    organisation_slug: str | None = Query(None, alias="org", max_length=64, pattern=NO_NUL),
     session: Session = Depends(get_session),
+    scope: OrgScope = Depends(org_scope),
 ) -> dict | list:
-    gaz = gazetteer_for(session, organisation(session, organisation_slug)) if organisation_slug else get_gazetteer()
+    """Places by name: the built gazetteer, the deployment's places and the organisation's own ones (never
+    another organisation's)."""
+    org = session.get(Organisation, scope.org_id)
+    gaz = gazetteer_for(session, org) if has_private_places(session, org) else get_gazetteer()
     ctx = ResolveContext(countries={country.upper(): 1.0} if country else {})
     matches = gaz.candidates(q, ctx, limit)
     best = gaz.resolve(q, ctx)
@@ -76,13 +83,12 @@ def reverse_place(lat: float = Query(ge=-90, le=90), lon: float = Query(ge=-180,
 @router.get("/places/{place_id}", responses=ERRORS)
 def get_place(
     place_id: str = PlaceId,
-    organisation_slug: str | None = Query(None, alias="org", max_length=64),
     session: Session = Depends(get_session),
+    scope: OrgScope = Depends(org_scope),
 ) -> dict:
     """A place of the built gazetteer, or one added to the store (``db:N``: shared, or the organisation's)."""
     if place_id.startswith("db:"):
-        org = organisation(session, organisation_slug) if organisation_slug else None
-        p = get_visible_place(session, place_id, org)
+        p = get_visible_place(session, place_id, session.get(Organisation, scope.org_id))
         if p is None:
             raise NotFound(f"no place {place_id}", item=place_id)
         return {
@@ -116,7 +122,17 @@ def place_geometry(
 
 
 @router.post("/places", status_code=201, responses=responses(400, 404, 413, 422))
-def create_place(body: PlaceIn, session: Session = Depends(get_session)) -> dict:
+def create_place(
+    body: PlaceIn, session: Session = Depends(get_session), scope: OrgScope = Depends(org_scope)
+) -> dict:
+    """An organisation's own place (``organisation``: its slug), or, for operators, a place of the whole
+    deployment (no organisation), which then places incidents for everyone."""
+    if body.organisation is not None and body.organisation != scope.org_slug:
+        raise NotFound(f"no organisation '{body.organisation}'", item="organisation")
+    if body.organisation is None and not scope.can("review_shared"):
+        raise Forbidden(
+            "only operators add places for the whole deployment; name your organisation", item="organisation"
+        )
     if len(fold(body.name)) > KEY_MAX:
         raise BadInput(f"name too long once folded (over {KEY_MAX} characters)", item="name")
     p = add_place(
@@ -128,7 +144,7 @@ def create_place(body: PlaceIn, session: Session = Depends(get_session)) -> dict
         aliases=body.aliases,
         kind=body.kind,
         admin1=body.admin1,
-        org=organisation(session, body.organisation),
+        org=session.get(Organisation, scope.org_id) if body.organisation else None,
     )
     session.commit()
     invalidate()  # a shared place places incidents from now on (gazetteer/shared.py)

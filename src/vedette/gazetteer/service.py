@@ -226,6 +226,12 @@ def get_visible_place(session: Session, place_id: str, org: Organisation | None)
     return place
 
 
+def has_private_places(session: Session, org: Organisation | None) -> bool:
+    if org is None:
+        return False
+    return session.scalar(select(Place.id).where(Place.organisation_id == org.id).limit(1)) is not None
+
+
 def gazetteer_for(session: Session, org: Organisation | None = None) -> Gazetteer:
     """A gazetteer with the store's places overlaid (a fresh object: tenant overlays never leak)."""
     from vedette.gazetteer.resolver import data_path

@@ -64,9 +64,8 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     ("POST", "/api/jobs/reextract/{document_id}"): "review_shared",
     ("POST", "/api/incidents/{incident_id}/split"): "review_shared",
     ("POST", "/api/incidents/{incident_id}/merge"): "review_shared",
-    # The body names the organisation without a scope check, and no organisation means a shared place:
-    # operators only until the route takes the scope.
-    ("POST", "/api/places"): "review_shared",
+    # an organisation's own place (the route checks the slug against the scope; a shared one: operators)
+    ("POST", "/api/places"): "write",
     ("POST", "/api/auth/logout"): "read",
     ("POST", "/api/auth/password"): "read",
     ("POST", "/api/tokens"): "read",
