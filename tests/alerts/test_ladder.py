@@ -182,3 +182,11 @@ def test_board_follows_the_thread(session, make_scope, make_person) -> None:
     service.queue_messages(session, scope, update, [ana], ["email"])
     assert board.board(session, scope, update.id)["alert_id"] == first.id
     assert len(board.board(session, scope, update.id)["rows"]) == 1
+
+
+def test_first_step_mode(session, make_scope) -> None:
+    scope = make_scope("org-a")
+    assert ladder.first_step_mode(session, scope) == "all"  # the default: email and SMS at once
+    ladder.set_ladder(session, scope, {"steps": [{"after_min": 0, "action": "alert", "channels": ["email"]},
+                                                 {"after_min": 30, "action": "reminder"}]})
+    assert ladder.first_step_mode(session, scope) == "fallback"

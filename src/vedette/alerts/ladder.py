@@ -147,6 +147,14 @@ def set_ladder(session: Session, scope: OrgScope, data: dict) -> dict:
     return {**clean, "default": False}
 
 
+def first_step_mode(session: Session, scope: OrgScope) -> str:
+    """How the alert itself goes out under the organisation's ladder: "all" (every channel of step 0 at once,
+    the default "email and SMS at once") when step 0 names several channels, else "fallback" (the first
+    channel the person can be reached on, the others kept as fallbacks). For ``alerts.service``."""
+    steps = get_ladder(session, scope)["steps"]
+    return "all" if steps and len(steps[0].get("channels") or []) > 1 else "fallback"
+
+
 # --- runs --------------------------------------------------------------------------------------------------
 def _due(started: datetime, plan: list, step: int) -> datetime | None:
     if step >= len(plan):
