@@ -114,3 +114,60 @@ def test_alert_checkin_board_turns_green(live_server: str, page, browser, baobab
         _axe(page, path)
         page.screenshot(name)
     assert page.remote == [] and page.errors == []
+
+
+def test_help_raises_an_alarm_the_analyst_claims(live_server: str, page, browser, baobab: dict,  # noqa: ANN001
+                                                  clean_db: str) -> None:
+    """One person answers "I need help": the alarm appears on /alerts (live), the analyst claims and resolves
+    it; the other person is accounted for by phone from the board."""
+    from vedette.alerts import service
+    from vedette.people.models import Person
+    from vedette.store.db import session_scope
+    from vedette.tenancy.authz import cli_scope
+
+    with session_scope(clean_db) as s:
+        scope = cli_scope(s, "baobab")
+        people = list(s.scalars(select(Person).where(Person.organisation_id == scope.org_id).order_by(Person.name)))
+        key = service.new_adhoc_key()
+        alert = service.draft_alert(s, scope, event_kind="adhoc", event_id=key.split(":")[1], thread_key=key,
+                                    template="adhoc", event={"headline": "Checkpoint closed"},
+                                    recipients=[service.Recipient(p) for p in people], channels=["email"])
+        alert = service.send_alert(s, scope, alert.id)
+        alert_id = alert.id
+    links = _links(clean_db, alert_id)
+    base, p = live_server, page.page
+    p.goto(f"{base}/login?next=/alerts")
+    p.fill("#email", baobab["email"])
+    p.fill("#password", PASSWORD)
+    p.click("button[type=submit]")
+    p.wait_for_url(re.compile(r"/alerts$"))
+    p.wait_for_selector("#live-state[data-state=live]")
+    assert p.locator("#alarms tr[data-alarm]").count() == 0
+
+    visitor = browser.new_context()
+    try:
+        helper = LocalOnlyPage(visitor.new_page())
+        helper.page.goto(f"{base}/checkin/{links[people[0].id]}")
+        helper.page.fill("#ci-text", "Stuck at the checkpoint")
+        helper.page.click("#answer-help")
+        helper.page.wait_for_selector("#checkin[data-state=done]")
+    finally:
+        visitor.close()
+
+    p.wait_for_selector("#alarms tr.alarm-help")  # the page reloads when an alarm arrives on the live stream
+    _axe(page, "alarms")
+    page.screenshot("alerts-10-alarm")
+    p.click("#alarms button.claim")
+    p.wait_for_selector("#alarms tr.alarm-help >> text=by you")
+    p.fill("#alarms form.resolve-form input[name=note]", "Called, a driver is on the way")
+    p.click("#alarms form.resolve-form button[type=submit]")
+    p.wait_for_selector("#alarms td.empty")
+
+    p.goto(f"{base}/alerts/board/{alert_id}")
+    assert p.locator("#board-rows tr[data-state=help]").count() == 1
+    p.fill(f"#board-rows tr[data-person='{people[1].id}'] input[name=note]", "Reached by phone, at home")
+    p.click(f"#board-rows tr[data-person='{people[1].id}'] button[type=submit]")
+    p.wait_for_selector(f"#board-rows tr[data-person='{people[1].id}'][data-state=accounted]")
+    _axe(page, "board with help")
+    page.screenshot("alerts-11-board-help-accounted")
+    assert page.remote == [] and page.errors == []
