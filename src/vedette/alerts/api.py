@@ -39,12 +39,12 @@ from vedette.alerts.schemas import (
     SettingsIn,
     SettingsOut,
 )
+from vedette.bounds import MAX_ID, responses
 from vedette.errors import VedetteError
 from vedette.store.deps import get_session
 from vedette.tenancy.authz import Unauthenticated, cli_scope
 from vedette.tenancy.deps import org_scope, requires
 from vedette.tenancy.scope import OrgScope
-from vedette.web.limits import MAX_ID, responses
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=responses(401, 403))
 public = APIRouter(prefix="/alerts", tags=["alerts"])

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from vedette.bounds import NO_NUL, StoredStr, responses
 from vedette.errors import BadInput, NotFound
 from vedette.gazetteer import PlaceMatch, ResolveContext, get_gazetteer
 from vedette.gazetteer.service import add_place, gazetteer_for, get_visible_place, has_private_places
@@ -16,7 +17,6 @@ from vedette.tenancy.authz import Forbidden
 from vedette.tenancy.deps import org_scope
 from vedette.tenancy.models import Organisation
 from vedette.tenancy.scope import OrgScope
-from vedette.web.limits import NO_NUL, StoredStr, responses
 
 router = APIRouter(tags=["places"], responses=responses(401, 403))  # every route needs a signed-in caller
 ERRORS = responses(404, 422)

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from vedette.bounds import MAX_ID, NO_NUL, StoredStr, responses
 from vedette.errors import BadInput
 from vedette.incidents import repository as repo
 from vedette.incidents import service
 from vedette.incidents.models import Incident
 from vedette.incidents.schemas import IncidentDetail, IncidentOut, IncidentPage, MergeIn, ReportOut, SplitIn
 from vedette.store.deps import get_session
-from vedette.web.limits import MAX_ID, NO_NUL, StoredStr, responses
 
 router = APIRouter(tags=["incidents"], responses=responses(401, 403))  # every route needs a signed-in caller
 ERRORS = responses(404, 422)

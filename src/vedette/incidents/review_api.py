@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
+from vedette.bounds import MAX_ID, responses
 from vedette.incidents import repository as repo
 from vedette.incidents import review, service
 from vedette.incidents.review_schemas import (
@@ -30,7 +31,6 @@ from vedette.incidents.review_schemas import (
 from vedette.store.deps import get_session
 from vedette.tenancy.deps import org_scope, requires
 from vedette.tenancy.scope import OrgScope
-from vedette.web.limits import MAX_ID, responses
 
 router = APIRouter(prefix="/review", tags=["review"], responses=responses(401, 403))
 READ_ERRORS = responses(404, 422)

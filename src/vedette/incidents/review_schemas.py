@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vedette.web.limits import MAX_ID, StoredStr
+from vedette.bounds import MAX_ID, StoredStr
 
 Date = Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY, YYYY-MM or YYYY-MM-DD")]
 Version = Annotated[int, Field(ge=1, le=MAX_ID, description="The version you read (optimistic locking: 409 if stale)")]

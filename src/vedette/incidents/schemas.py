@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from vedette.web.limits import MAX_ID
+from vedette.bounds import MAX_ID
 
 
 class IncidentOut(BaseModel):

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from vedette.bounds import MAX_ID, responses
 from vedette.config import get_settings
 from vedette.errors import BadInput, NotFound
 from vedette.intake.fetch import Fetched
@@ -26,7 +27,6 @@ from vedette.intake.schemas import (
     UrlDocumentIn,
 )
 from vedette.store.deps import get_session
-from vedette.web.limits import MAX_ID, responses
 
 router = APIRouter(tags=["documents"], responses=responses(401, 403))  # every route needs a signed-in caller
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from vedette.web.limits import HttpUrlStr, StoredStr, UtcDatetime
+from vedette.bounds import HttpUrlStr, StoredStr, UtcDatetime
 
 URL_MAX = 2000  # sources.locator
 NAME_MAX = 200  # documents.name (500), with room for the origin "api:<name>"

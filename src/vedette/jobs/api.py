@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
 
+from vedette.bounds import MAX_ID, NO_NUL, HttpUrlStr, responses
 from vedette.errors import NotFound
 from vedette.intake.models import Document
 from vedette.jobs.queue import enqueue, job_status
 from vedette.store.deps import get_session
-from vedette.web.limits import MAX_ID, NO_NUL, HttpUrlStr, responses
 
 router = APIRouter(tags=["jobs"], responses=responses(401, 403))  # every route needs a signed-in caller
 ERRORS = responses(404, 422, 503)

@@ -12,6 +12,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy.orm import Session
 
+from vedette.bounds import MAX_ID, NO_NUL, responses
 from vedette.errors import BadInput
 from vedette.people import imports
 from vedette.people import service as svc
@@ -37,7 +38,6 @@ from vedette.people.schemas import (
 from vedette.store.deps import get_session
 from vedette.tenancy.deps import org_scope, requires
 from vedette.tenancy.scope import OrgScope
-from vedette.web.limits import MAX_ID, NO_NUL, responses
 
 router = APIRouter(tags=["people"], responses=responses(401, 403))  # every route needs a signed-in caller
 ERRORS = responses(404, 422)  # 404: not found, or another organisation's (existence never leaks)

@@ -13,7 +13,7 @@ import phonenumbers
 from phonenumbers import phonenumberutil as _pnu
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from vedette.web.limits import StoredStr, UtcDatetime
+from vedette.bounds import MAX_ID, StoredStr, UtcDatetime
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 COUNTRY = re.compile(r"[A-Z]{2}")
@@ -132,7 +132,7 @@ class PersonIn(BaseModel):
     nationality: StoredStr | None = Field(None, max_length=2, description="ISO 3166-1 alpha-2")
     channel: Channel = "email"
     language: Language = "en"
-    manager_id: int | None = None
+    manager_id: int | None = Field(None, ge=1, le=MAX_ID)
     tags: list[Annotated[StoredStr, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
     emergency_contact: EmergencyContact | None = None
 
@@ -173,7 +173,7 @@ class PersonPatch(BaseModel):
     nationality: StoredStr | None = Field(None, max_length=2)
     channel: Channel | None = None
     language: Language | None = None
-    manager_id: int | None = None
+    manager_id: int | None = Field(None, ge=1, le=MAX_ID)
     tags: list[StoredStr] | None = None
     emergency_contact: EmergencyContact | None = None
 
@@ -266,7 +266,7 @@ class TripIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     external_id: StoredStr | None = Field(None, min_length=1, max_length=100)
-    person_id: int
+    person_id: int = Field(ge=1, le=MAX_ID)
     title: StoredStr | None = Field(None, max_length=300)
     segments: list[SegmentIn] = Field(default_factory=list, max_length=200)
 

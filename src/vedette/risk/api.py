@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from vedette.bounds import NO_NUL, UtcDatetime, responses
 from vedette.risk import repository as repo
 from vedette.risk import service
 from vedette.store.deps import get_session
-from vedette.web.limits import NO_NUL, UtcDatetime, responses
 
 router = APIRouter(tags=["advisories"], responses=responses(401, 403))  # every route needs a signed-in caller
 

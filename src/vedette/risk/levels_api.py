@@ -16,12 +16,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from vedette.bounds import MAX_ID, NO_NUL, StoredStr, UtcDatetime, responses
 from vedette.risk import escalations, events, levels, picture, scores, severity, transport
 from vedette.risk import repository as repo
 from vedette.store.deps import get_session
 from vedette.tenancy.deps import org_scope, requires
 from vedette.tenancy.scope import OrgScope
-from vedette.web.limits import MAX_ID, NO_NUL, StoredStr, UtcDatetime, responses
 
 # every route signs in (whatever the app adds when it includes the router)
 router = APIRouter(prefix="/risk", tags=["risk"], responses=responses(401, 403), dependencies=[Depends(org_scope)])
