@@ -171,3 +171,53 @@ def test_help_raises_an_alarm_the_analyst_claims(live_server: str, page, browser
     _axe(page, "board with help")
     page.screenshot("alerts-11-board-help-accounted")
     assert page.remote == [] and page.errors == []
+
+
+def test_enrolment_links_ladder_and_roster_from_the_page(live_server: str, page, browser, baobab: dict) -> None:  # noqa: ANN001
+    """A manager makes an enrolment link, sets the ladder and adds a duty shift; a traveller enrols through
+    the link (confirmation by email, held as pending until then)."""
+    base, p = live_server, page.page
+    p.goto(f"{base}/login?next=/alerts/enrolment")
+    p.fill("#email", baobab["email"])
+    p.fill("#password", PASSWORD)
+    p.click("button[type=submit]")
+    p.wait_for_url(re.compile(r"/alerts/enrolment$"))
+    p.fill("#lk-label", "Travellers 2026")
+    p.fill("#lk-tags", "traveller")
+    p.click("#link-form button[type=submit]")
+    url = p.locator("#links a.enrol-url").first
+    url.wait_for()
+    link = url.get_attribute("href")
+    assert "/enrol/" in link
+    p.fill("#ld-after-2", "15")
+    p.click("#ladder-form button[type=submit]")
+    p.wait_for_selector("#ladder-h:not(:has-text('(default)'))")
+    assert p.input_value("#ld-after-2") == "15"
+    p.select_option("#sh-person", label=baobab["names"][0])
+    p.fill("#sh-from", "2030-01-01T08:00")
+    p.fill("#sh-to", "2030-01-01T20:00")
+    p.click("#shift-form button[type=submit]")
+    p.wait_for_selector(f"#roster td:has-text('{baobab['names'][0]}')")
+    _axe(page, "enrolment, ladder, roster")
+    page.screenshot("alerts-12-enrolment-ladder-roster")
+
+    visitor = browser.new_context(locale="fr-FR")
+    try:
+        traveller = LocalOnlyPage(visitor.new_page())
+        traveller.page.goto(base + "/enrol/" + link.rsplit("/enrol/", 1)[1])
+        _axe(traveller, "enrolment form")
+        traveller.page.fill("#en-name", "Zoé Voyageuse")
+        traveller.page.fill("#en-email", "zoe@example.org")
+        traveller.page.fill("#en-phone", "+33 6 12 34 56 78")
+        traveller.page.fill("#en-destination", "Lyon")
+        traveller.page.fill("#en-arrive", "2030-02-01")
+        traveller.page.fill("#en-leave", "2030-02-10")
+        traveller.page.click("#enrol-form button[type=submit]")
+        traveller.page.wait_for_selector("#enrol[data-state=sent]")
+        traveller.screenshot("alerts-13-enrolment-sent")
+        assert traveller.remote == [] and traveller.errors == []
+    finally:
+        visitor.close()
+    p.reload()
+    assert "+1" in p.inner_text("#links")  # one pending enrolment on the link
+    assert page.remote == [] and page.errors == []
