@@ -88,3 +88,13 @@ def test_enrol_bad_input_and_links(session, make_scope) -> None:
     with pytest.raises(LinkRefused) as err:
         enrolment.resolve_link(session, token)
     assert err.value.reason == "revoked"
+
+
+def test_no_mail_bombing_through_the_form(session, make_scope) -> None:
+    scope = make_scope("org-a")
+    token = enrolment.link_token(enrolment.create_link(session, scope, "Staff"))
+    form = EnrolIn(name="Victim", email="victim@example.org")
+    got = [enrolment.submit(session, token, form) for _ in range(5)]
+    assert [g is not None for g in got] == [True, True, True, False, False]
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
+    assert enrolment.submit(session, token, EnrolIn(name="Other", email="other@example.org")) is not None

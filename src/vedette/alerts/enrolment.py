@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -33,6 +34,9 @@ from vedette.tenancy.scope import OrgScope
 
 ORG_FK = "organisations.id"
 PENDING_HOURS = 48
+MAX_PENDING_PER_ADDRESS = 3  # confirmations waiting for one address on one link
+MAX_PENDING_PER_LINK = 1000
+log = logging.getLogger("vedette.alerts.enrolment")
 ENROLLED_TAG = "enrolled"
 
 
@@ -260,14 +264,23 @@ TEXTS = {
 }
 
 
-def submit(session: Session, token: str, form: EnrolIn, now: datetime | None = None) -> Enrolment:
-    """A traveller's answers: held as pending, and a confirmation email queued. Raises LinkRefused, BadInput."""
+def submit(session: Session, token: str, form: EnrolIn, now: datetime | None = None) -> Enrolment | None:
+    """A traveller's answers: held as pending, and a confirmation email queued (None when the address or the
+    link has too many confirmations waiting: nothing is queued). Raises LinkRefused, BadInput."""
     from vedette.tenancy import audit
 
     link = resolve_link(session, token)
     person, trip = _check(form)
     moment = now or now_utc()
     session.execute(delete(Enrolment).where(Enrolment.status == "pending", Enrolment.expires_at < moment))
+    pending = list(session.scalars(select(Enrolment.data).where(Enrolment.link_id == link.id,
+                                                                Enrolment.status == "pending")))
+    same = sum(1 for d in pending if (d.get("person") or {}).get("emails") == person["emails"])
+    if same >= MAX_PENDING_PER_ADDRESS or len(pending) >= MAX_PENDING_PER_LINK:
+        # a form posted again and again (or someone else's address written in): no more mail to it; the page
+        # says the same as for a first post, so that it tells nothing about who enrolled
+        log.info("enrolment link %s: pending limit reached, no confirmation queued", link.id)
+        return None
     confirm = secrets.token_urlsafe(24)
     enrol = Enrolment(organisation_id=link.organisation_id, link_id=link.id, status="pending",
                       data={"person": person, "trip": trip}, confirm_hash=_hash(confirm), created_at=moment,
