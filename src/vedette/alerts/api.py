@@ -223,7 +223,7 @@ def get_settings(scope: OrgScope = Depends(org_scope), session: Session = Depend
 @router.put("/settings/current", response_model=SettingsOut, responses=ERRORS)
 def put_settings(body: SettingsIn, scope: OrgScope = Depends(requires("manage")),
                  session: Session = Depends(get_session)) -> SettingsOut:
-    values = body.model_dump(exclude_unset=True)
+    values = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k == "webhook_url"}
     cfg = repo.save_settings(session, scope, **values)
     service._audit(session, scope, "alerts.settings", "organisation", scope.org_id, fields=sorted(values))
     return _settings_out(cfg)

@@ -328,6 +328,10 @@ RULE_FIELDS = ("name", "enabled", "event_kinds", "categories", "min_severity", "
                "public")
 
 
+RULE_REQUIRED = frozenset({"name", "enabled", "event_kinds", "categories", "statuses", "countries", "regions",
+                           "tags", "channels", "public"})
+
+
 def create_rule(session: Session, scope: OrgScope, values: dict) -> AlertRule:
     rule = AlertRule(organisation_id=scope.org_id, created_by=actor_of(scope),
                      **{k: v for k, v in values.items() if k in RULE_FIELDS and v is not None})
@@ -340,7 +344,7 @@ def create_rule(session: Session, scope: OrgScope, values: dict) -> AlertRule:
 def update_rule(session: Session, scope: OrgScope, rule_id: int, values: dict) -> AlertRule:
     rule = repo.get_rule(session, scope, rule_id)
     for k, v in values.items():
-        if k in RULE_FIELDS:
+        if k in RULE_FIELDS and not (v is None and k in RULE_REQUIRED):  # null clears thresholds only
             setattr(rule, k, v)
     session.flush()
     _audit(session, scope, "alerts.rule.update", "alert_rule", rule.id, fields=sorted(values))
