@@ -304,7 +304,8 @@ class _Capacity:
         self.read = anyio.Semaphore(s.web_read_sessions)
         self.write = anyio.Semaphore(s.web_write_sessions)
         pool = get_engine().pool
-        connections = pool.size() + max(0, getattr(pool, "_max_overflow", 0))
+        size = getattr(pool, "size", 0)  # QueuePool.size() is a method; other pools differ
+        connections = (size() if callable(size) else size or 0) + max(0, getattr(pool, "_max_overflow", 0))
         limiter = anyio.to_thread.current_default_thread_limiter()
         needed = s.web_read_sessions + s.web_write_sessions - connections + 1
         limiter.total_tokens = max(limiter.total_tokens, s.web_threads, needed)
