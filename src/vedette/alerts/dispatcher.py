@@ -3,7 +3,7 @@
 One loop, the same in-process (a daemon thread, alerts/tasks.py) and in Celery workers (the task
 ``alerts.dispatch``): claim a batch with a lease (outbox.claim), send each message through its channel
 with the channel's rate limit, and record results in small chunks (every ``flush_every`` messages or
-``flush_s`` seconds), renewing the lease of the rest of the batch at each chunk. A failing channel only
+``flush_s`` seconds), renewing the lease of the rest of the batch when a third of it has passed. A failing channel only
 fails its own messages (retried, then fallen back); the other channels go on. Messages are never
 logged whole: ids, channels and reasons only.
 """
@@ -83,10 +83,10 @@ class Dispatcher:
             by_channel[m.channel].append(m)
         pending: list[tuple[Outbound, SendResult]] = []
         left = {m.id for m in msgs}
-        last_flush = time.monotonic()
+        last_flush = leased_at = time.monotonic()
 
         def flush() -> None:
-            nonlocal pending, last_flush
+            nonlocal pending, last_flush, leased_at
             if pending:
                 with self.session_factory() as session:
                     outbox.record(session, pending)
@@ -94,9 +94,10 @@ class Dispatcher:
                     left.discard(m.id)
                     self.stats["sent" if r.ok else ("retry" if r.transient else "failed")] += 1
                 pending = []
-            if left:
+            if left and time.monotonic() - leased_at > self.lease_s / 3:  # renewed well before it lapses
                 with self.session_factory() as session:
                     outbox.extend_lease(session, self.owner, sorted(left), self.lease_s)
+                leased_at = time.monotonic()
             last_flush = time.monotonic()
 
         for name, group in by_channel.items():
