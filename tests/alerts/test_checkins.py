@@ -134,9 +134,14 @@ def test_sms_reply_answers_the_latest_request_unless_it_names_a_code(session, ma
     assert result == f"answered help ({req1.code})"
     assert req1.status == "help"
     assert checkins.handle_inbound(session, inbound(session, ana, "OK", 4)) == "no open check-in"
+    # safe earlier, in trouble now: HELP is always heard (the latest request, answered or not)
+    assert checkins.handle_inbound(session, inbound(session, ana, "HELP", 6)) == f"answered help ({req2.code})"
+    assert req2.status == "help"
+    cyd = make_person(scope, "Cyd", phone="+33612345670")  # never asked
+    assert checkins.handle_inbound(session, inbound(session, cyd, "aide", 7)) == "help without a check-in: alarm raised"
     assert checkins.handle_inbound(session, inbound(session, ana, "OK ZZZZZZ", 5)) == "unknown code"
     kinds = sorted(a.kind for a in alarms.list_alarms(session, scope))
-    assert kinds == ["help", "reply"]  # the help answer and the unreadable reply
+    assert kinds == ["help", "help", "help", "reply"]  # three calls for help and the unreadable reply
     stranger = InboundMessage(organisation_id=None, person_id=None, channel="sms", sender="+15550001111",
                               body="SAFE", provider_message_id="x-1")
     session.add(stranger)

@@ -407,11 +407,23 @@ def handle_inbound(session: Session, inbound) -> str | None:  # noqa: ANN001 - a
         if named is None:
             log.info("inbound sms %s: code not the sender's", inbound.id)
             return "unknown code"
-        if named.status != "open":
+        if named.status != "open" and reply.answer != "help":
             return f"request {named.code} already answered"
         target = named
     elif candidates:
         target = candidates[0]
+    elif reply.answer == "help":
+        # a call for help is always heard: on the latest request (answered "safe" earlier, or expired), or as
+        # an alarm of its own when the person was never asked
+        target = session.scalar(select(CheckinRequest).where(
+            CheckinRequest.person_id == person.id, CheckinRequest.organisation_id == person.organisation_id)
+            .order_by(CheckinRequest.created_at.desc(), CheckinRequest.id.desc()).limit(1))
+        if target is None:
+            from vedette.alerts import alarms
+
+            alarms.raise_alarm(session, person.organisation_id, "help", person_id=person.id,
+                               summary="needs help (via sms)", dedupe=f"help-sms:{inbound.id}", now=moment)
+            return "help without a check-in: alarm raised"
     else:
         log.info("inbound sms %s: no open check-in (person %s)", inbound.id, person.id)
         return "no open check-in"
