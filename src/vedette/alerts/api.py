@@ -17,7 +17,7 @@ from email import message_from_bytes
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from vedette.alerts import feeds, flows, outbox, service, signing
@@ -91,7 +91,8 @@ def list_alerts(status: str | None = Query(None, max_length=20), limit: int = Qu
 
 
 @router.post("", response_model=AlertOut, status_code=201, responses=ERRORS)
-def adhoc(body: AdhocIn, scope: OrgScope = Depends(org_scope), session: Session = Depends(get_session)):  # noqa: ANN201
+def adhoc(body: AdhocIn, background: BackgroundTasks, scope: OrgScope = Depends(org_scope),  # noqa: ANN201
+          session: Session = Depends(get_session)):
     """An ad-hoc alert drafted for the people chosen (previewed with GET .../preview, then sent)."""
     recips = flows.adhoc_recipients(session, scope, tags=body.tags, countries=body.countries,
                                     regions=body.regions, polygon=body.polygon, person_ids=body.person_ids)
@@ -107,6 +108,7 @@ def adhoc(body: AdhocIn, scope: OrgScope = Depends(org_scope), session: Session 
                                 language=body.language, note=body.note, public=body.public, severity=body.severity)
     if body.send:
         alert = service.send_alert(session, scope, alert.id)
+        background.add_task(_kick)
     return AlertOut.model_validate(alert)
 
 
@@ -127,14 +129,18 @@ def preview(alert_id: Id, scope: OrgScope = Depends(org_scope), session: Session
 
 
 @router.post("/{alert_id}/send", response_model=AlertOut, responses=ERRORS)
-def send(alert_id: Id, scope: OrgScope = Depends(org_scope), session: Session = Depends(get_session)):  # noqa: ANN201
+def send(alert_id: Id, background: BackgroundTasks, scope: OrgScope = Depends(org_scope),  # noqa: ANN201
+         session: Session = Depends(get_session)):
     """Send a draft; above the approval threshold it waits for a second person (status pending_approval)."""
+    background.add_task(_kick)
     return AlertOut.model_validate(service.send_alert(session, scope, alert_id))
 
 
 @router.post("/{alert_id}/approve", response_model=AlertOut, responses=ERRORS)
-def approve(alert_id: Id, scope: OrgScope = Depends(org_scope), session: Session = Depends(get_session)):  # noqa: ANN201
+def approve(alert_id: Id, background: BackgroundTasks, scope: OrgScope = Depends(org_scope),  # noqa: ANN201
+            session: Session = Depends(get_session)):
     """A second person approves (409 for the one who drafted it); the alert is then sent."""
+    background.add_task(_kick)
     return AlertOut.model_validate(service.approve(session, scope, alert_id))
 
 
@@ -143,29 +149,39 @@ def discard(alert_id: Id, scope: OrgScope = Depends(org_scope), session: Session
     return AlertOut.model_validate(service.discard(session, scope, alert_id))
 
 
+def _kick() -> None:
+    """After the answer (the request's transaction committed): have the dispatcher look at once."""
+    from vedette.alerts import tasks
+
+    tasks.kick()
+
+
 def _follow(session: Session, scope: OrgScope, alert_id: int, kind: str, all_clear: bool, body: FollowUpIn):  # noqa: ANN202
     return AlertOut.model_validate(service.follow_up(session, scope, alert_id, kind, all_clear=all_clear,
                                                      note=body.note))
 
 
 @router.post("/{alert_id}/update", response_model=AlertOut, status_code=201, responses=ERRORS)
-def update(alert_id: Id, body: FollowUpIn, scope: OrgScope = Depends(org_scope),  # noqa: ANN201
-           session: Session = Depends(get_session)):
+def update(alert_id: Id, body: FollowUpIn, background: BackgroundTasks,  # noqa: ANN201
+           scope: OrgScope = Depends(org_scope), session: Session = Depends(get_session)):
     """An update to everyone the alert's thread reached (CAP msgType Update)."""
+    background.add_task(_kick)
     return _follow(session, scope, alert_id, "update", False, body)
 
 
 @router.post("/{alert_id}/cancel", response_model=AlertOut, status_code=201, responses=ERRORS)
-def cancel(alert_id: Id, body: FollowUpIn, scope: OrgScope = Depends(org_scope),  # noqa: ANN201
-           session: Session = Depends(get_session)):
+def cancel(alert_id: Id, body: FollowUpIn, background: BackgroundTasks,  # noqa: ANN201
+           scope: OrgScope = Depends(org_scope), session: Session = Depends(get_session)):
     """Withdraw a sent alert (CAP msgType Cancel), to the same people."""
+    background.add_task(_kick)
     return _follow(session, scope, alert_id, "cancel", False, body)
 
 
 @router.post("/{alert_id}/all-clear", response_model=AlertOut, status_code=201, responses=ERRORS)
-def all_clear(alert_id: Id, body: FollowUpIn, scope: OrgScope = Depends(org_scope),  # noqa: ANN201
-              session: Session = Depends(get_session)):
+def all_clear(alert_id: Id, body: FollowUpIn, background: BackgroundTasks,  # noqa: ANN201
+              scope: OrgScope = Depends(org_scope), session: Session = Depends(get_session)):
     """The danger has passed (CAP Update with responseType AllClear), to the same people."""
+    background.add_task(_kick)
     return _follow(session, scope, alert_id, "update", True, body)
 
 
