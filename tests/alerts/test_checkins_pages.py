@@ -61,3 +61,16 @@ def test_public_enrolment_pages(accounts, clean_db, anon_client) -> None:
         assert s.scalar(select(Person.id).where(Person.name.like("Zoé%"))) is None
     assert anon_client.get(manage).status_code == 403
     assert anon_client.get("/enrol/1.forged").status_code == 403
+
+
+def test_operator_board_links_name_the_organisation(client, clean_db) -> None:
+    from conftest import TEST_ORG
+
+    seed = _seed(clean_db, TEST_ORG)
+    page = client.get(f"/alerts/board/{seed['alert']}", params={"org": TEST_ORG})
+    assert page.status_code == 200
+    hrefs = re.findall(r'href="(/api/[^"]+\.csv[^"]*)"', page.text)
+    assert len(hrefs) == 2
+    for href in hrefs:
+        r = client.get(href.replace("&amp;", "&"))
+        assert r.status_code == 200 and "headcount" in r.text, href
