@@ -221,3 +221,26 @@ def test_enrolment_links_ladder_and_roster_from_the_page(live_server: str, page,
     p.reload()
     assert "+1" in p.inner_text("#links")  # one pending enrolment on the link
     assert page.remote == [] and page.errors == []
+
+
+def test_rules_from_the_page(live_server: str, page, baobab: dict) -> None:  # noqa: ANN001
+    base, p = live_server, page.page
+    p.goto(f"{base}/login?next=/alerts/rules")
+    p.fill("#email", baobab["email"])
+    p.fill("#password", PASSWORD)
+    p.click("button[type=submit]")
+    p.wait_for_url(re.compile(r"/alerts/rules$"))
+    p.fill("#ru-name", "Serious incidents near our people")
+    p.select_option("#ru-severity", "3")
+    p.fill("#ru-countries", "ml")
+    p.click("#rule-form button[type=submit]")
+    row = p.locator("#rules tr[data-rule]")
+    row.first.wait_for()
+    assert "ML" in row.first.inner_text() and "Serious incidents" in row.first.inner_text()
+    p.click("#rules button.rule-toggle")
+    p.wait_for_selector("#rules button.rule-toggle[data-enabled='0']")
+    _axe(page, "rules")
+    page.screenshot("alerts-14-rules")
+    p.click("#rules button.rule-delete")
+    p.wait_for_selector("#rules td.empty")
+    assert page.remote == [] and page.errors == []
