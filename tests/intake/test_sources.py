@@ -313,6 +313,6 @@ def test_scheduler_stays_off_when_disabled(settings_env, monkeypatch: pytest.Mon
     get_settings.cache_clear()
     scheduler = start_scheduler()
     try:
-        assert sorted(job.id for job in scheduler.get_jobs()) == ["intake.poll_feeds", "people.purge", "risk.refresh"]
+        assert {"intake.poll_feeds", "people.purge", "risk.refresh"} <= {job.id for job in scheduler.get_jobs()}
     finally:
         scheduler.shutdown(wait=False)
