@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from vedette.store.db import make_engine
 from vedette.models_registry import metadata  # every domain: the runner sees all tables
+from vedette.store.db import make_engine
 
 config = context.config
 
