@@ -65,8 +65,8 @@ def settings_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 @pytest.fixture
 def clean_db(database_url: str, settings_env: Path) -> str:
     """Empty every table before the test (schema stays)."""
-    from vedette.store.db import get_engine
     from vedette.models_registry import metadata
+    from vedette.store.db import get_engine
 
     engine = get_engine(database_url)
     with engine.begin() as conn:

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from vedette.store.db import get_engine
 from vedette.models_registry import metadata
+from vedette.store.db import get_engine
 
 
 def test_migrations_match_models(clean_db: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from vedette.tenancy.models import Organisation
 from vedette.store.db import session_factory
+from vedette.tenancy.models import Organisation
 
 
 def test_savepoint_rollback_keeps_outer_work_uncommitted_until_the_end(clean_db: str) -> None:

@@ -37,7 +37,8 @@ def test_loaded_village_places_an_incident(session: Session, tmp_path: Path) -> 
     from vedette.gazetteer.service import load_geonames
     from vedette.gazetteer.shared import invalidate
 
-    assert VILLAGE.lower() not in bundled().keys(), "the village must be one the built file lacks"
+    names = bundled().keys()  # the built file's name keys (a lazy set, not a dict)
+    assert VILLAGE.lower() not in names, "the village must be one the built file lacks"
     before = [r for r in _extract() if r.place == VILLAGE]
     assert before == []
 
