@@ -177,3 +177,27 @@ def test_manager_accounts_for_a_person(session, make_scope, make_person) -> None
         checkins.mark_accounted(session, scope, req.id, "  ")
     row = checkins.mark_accounted(session, scope, req.id, "reached by phone, at home")
     assert (row.via, req.status) == ("manager", "accounted")
+
+
+def test_demo_crowd_answers_only_in_demo_organisations(session, make_scope, make_person) -> None:
+    from vedette.people import service as people
+
+    demo, real = make_scope("demo-org"), make_scope("real-org")
+    people.mark_demo(session, demo)
+    alerts = {}
+    for scope in (demo, real):
+        crowd = [make_person(scope, f"{scope.org_slug}-{i}", email=f"p{i}@{scope.org_slug}.example")
+                 for i in range(40)]
+        alerts[scope.org_slug] = make_alert(session, scope, f"adhoc:{scope.org_slug}")
+        service.queue_messages(session, scope, alerts[scope.org_slug], crowd, ["email"])
+    t0 = datetime.now(UTC)
+    assert checkins.demo_replies(session, t0 + timedelta(seconds=30)) == 0  # nobody answers at once
+    n = checkins.demo_replies(session, t0 + timedelta(minutes=10))
+    states = {}
+    for req in session.scalars(select(CheckinRequest)):
+        states.setdefault(req.organisation_id, []).append(req.status)
+    assert set(states[real.org_id]) == {"open"}
+    demo_states = states[demo.org_id]
+    assert n == sum(s != "open" for s in demo_states) and 25 <= n <= 40
+    assert demo_states.count("safe") > demo_states.count("help") > 0
+    assert checkins.demo_replies(session, t0 + timedelta(minutes=20)) == 0  # the silent ones stay silent

@@ -432,6 +432,33 @@ def handle_inbound(session: Session, inbound) -> str | None:  # noqa: ANN001 - a
     return f"answered {reply.answer} ({target.code})"
 
 
+# --- the demo's crowd -----------------------------------------------------------------------------------------
+DEMO_MIN_S = 45  # the demo's people answer from 45 s to about 5 min after they are asked
+
+
+def demo_replies(session: Session, now: datetime | None = None, limit: int = 500) -> int:
+    """Demo installations only (``demo_mode``; organisations marked demo by ``vedette demo load``): the demo's
+    people answer their check-ins as a crowd would, so that the demo's board fills. Each request's fate is
+    fixed by its id: most say they are safe (by SMS), one in ten needs help, one in ten never answers (its
+    ladder runs). Run by the ladder's job; the answers are audited as actor "demo"."""
+    from vedette.people.models import PeopleSettings
+
+    moment = now or now_utc()
+    demo_orgs = select(PeopleSettings.organisation_id).where(PeopleSettings.demo.is_(True))
+    rows = session.scalars(select(CheckinRequest).where(
+        CheckinRequest.status == "open", CheckinRequest.organisation_id.in_(demo_orgs),
+        CheckinRequest.created_at <= moment - timedelta(seconds=DEMO_MIN_S)).order_by(CheckinRequest.id).limit(limit))
+    n = 0
+    for req in list(rows):
+        fate = int(hashlib.sha256(f"vedette.demo.{req.id}".encode()).hexdigest()[:8], 16)
+        if fate % 10 == 0 or aware(req.created_at) + timedelta(seconds=DEMO_MIN_S + fate % 240) > moment:
+            continue
+        answer = "help" if fate % 10 == 1 else "safe"
+        record_answer(session, req, Answer(answer), "sms", actor="demo", now=moment)
+        n += 1
+    return n
+
+
 def install() -> None:
     """Register the payload hook and the inbound handler with ``alerts.service`` (idempotent)."""
     from vedette.alerts import service

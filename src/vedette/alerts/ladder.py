@@ -345,6 +345,11 @@ def tick(url: str | None = None, now: datetime | None = None, budget_s: float = 
 
     checkins.install()
     moment = now or now_utc()
+    from vedette.config import get_settings
+
+    if get_settings().demo_mode:  # the demo's people answer (checkins.demo_replies)
+        with session_scope(url, write=True) as session:
+            checkins.demo_replies(session, moment)
     with session_scope(url) as session:  # a read first: most ticks find nothing and take no write lock
         if session.scalar(select(LadderRun.id).where(LadderRun.status == "running",
                                                      LadderRun.next_due_at <= moment).limit(1)) is None:
