@@ -481,8 +481,12 @@ def discard(session: Session, scope: OrgScope, alert_id: int) -> Alert:
 
 
 def _dispatch(session: Session, scope: OrgScope, alert: Alert) -> Alert:
+    from vedette.alerts.ladder import first_step_mode
+
     recips = repo.recipients(session, scope, alert.id)
-    queue_messages(session, scope, alert, recips, alert.channels or ["email"])
+    # the organisation's ladder says whether step 0 goes on every channel at once ("email and SMS at once")
+    # or on the first channel that reaches each person, the others kept as fallbacks
+    queue_messages(session, scope, alert, recips, alert.channels or ["email"], mode=first_step_mode(session, scope))
     alert.status, alert.sent_at = "sent", now_utc()
     if alert.thread_id is None:
         alert.thread_id = alert.id
