@@ -64,6 +64,7 @@ def test_ladder_runs_each_step_once_and_an_answer_stops_it(session, make_scope, 
     assert sorted(d["action"] for d in done) == ["reminder", "reminder"]
     reminders = _messages(session, purpose="reminder")
     assert sorted((m.person_id, m.channel, m.step) for m in reminders) == [(ana.id, "sms", 1), (bob.id, "sms", 1)]
+    assert all("Reminder: we have not heard from you" in m.payload["sms"] for m in reminders)
     assert ladder.run_due(session, t0 + timedelta(minutes=31)) == []  # again at the same time: nothing twice
     # Ana answers: her ladder stops
     req = checkins.find_request(session, scope, alert.thread_key, ana.id)

@@ -45,6 +45,8 @@ DEFAULT_LADDER: dict = {
     ],
 }
 BATCH = 200
+REMINDER = {"en": "Reminder: we have not heard from you. Please tell us whether you are safe.",
+            "fr": "Rappel : nous n'avons pas de nouvelles de vous. Dites-nous si vous êtes en sécurité."}
 
 
 class EscalationLadder(Base):
@@ -305,9 +307,18 @@ def run_due(session: Session, now: datetime | None = None, limit: int = BATCH, a
         else:
             results[run.id] = "skipped: the alert itself"
     for (org_id, alert_id, n, channels), group in reminders.items():
-        rows = alerts_service.queue_messages(session, scopes[org_id], alerts[alert_id],
-                                             [people[r.person_id] for r in group], list(channels), step=n,
-                                             purpose="reminder", mode="all")
+        alert = alerts[alert_id]
+        by_lang: dict[str, list] = {}
+        for r in group:
+            person = people[r.person_id]
+            by_lang.setdefault(person.language if person.language in REMINDER else "en", []).append(person)
+        rows = []
+        for lang, persons in by_lang.items():
+            note = f"{REMINDER[lang]} {alert.note or ''}".strip()
+            ctx = {"alert": {"id": alert.id, "msg_type": alert.msg_type, "all_clear": alert.all_clear,
+                             "severity": alert.severity, "note": note, "thread_key": alert.thread_key}}
+            rows += alerts_service.queue_messages(session, scopes[org_id], alert, persons, list(channels), step=n,
+                                                  purpose="reminder", mode="all", context=ctx)
         per_person: dict[int, int] = {}
         for row in rows:
             per_person[row.person_id] = per_person.get(row.person_id, 0) + 1
