@@ -100,7 +100,7 @@ def outbox_page(request: Request, status: str | None = Query(None, max_length=12
     counts = repo.status_counts(session, who.scope, alert)
     settings = get_settings()
     return render(request, "alerts_outbox.html", who, messages=msgs, names=names, counts=counts, status=status or "",
-                  alert=alert, local=not (settings.smtp_url or settings.sms_url))
+                  alert=alert, local=not (settings.smtp_url or settings.sms_url), can_dispatch=who.can("manage"))
 
 
 @router.get("/alerts/enrolment", response_class=HTMLResponse)
