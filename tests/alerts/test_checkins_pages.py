@@ -21,7 +21,9 @@ def test_dashboard_pages(accounts, clean_db) -> None:
         assert "<script>" not in r.text and " style=" not in r.text  # the CSP allows neither
     board = manager.get(f"/alerts/board/{seed['alert']}").text
     assert "Curfew tonight" in board and 'data-state="waiting"' in board
-    assert "Ana" in manager.get("/alerts/outbox").text  # the local outbox shows the queued messages
+    outbox = manager.get("/alerts/outbox").text
+    assert "Ana" in outbox  # the local outbox shows the queued messages, their check-in links open here
+    assert f'href="/checkin/{seed["link"]}"' in outbox
     assert stranger.get(f"/alerts/board/{seed['alert']}").status_code == 404
     assert "Curfew" not in stranger.get("/alerts").text
     fr = manager.get("/alerts", cookies={"lang": "fr"})

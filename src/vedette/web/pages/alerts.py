@@ -13,6 +13,7 @@ and ``/enrol/manage/{token}``.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -26,6 +27,7 @@ from vedette.web.i18n import translator
 from vedette.web.pages.common import Viewer, language, render, viewer
 
 router = APIRouter()
+LINK_IN_TEXT = re.compile(r"(/checkin/[0-9]+\.[A-Z0-9]+\.[0-9]+\.[A-Za-z0-9_-]+)")
 REFUSED_STATUS = {"forged": 403, "unknown": 403, "revoked": 410, "expired": 410, "answered": 409}
 
 
@@ -99,8 +101,12 @@ def outbox_page(request: Request, status: str | None = Query(None, max_length=12
     names = _names(session, who, [m.person_id for m in msgs if m.person_id])
     counts = repo.status_counts(session, who.scope, alert)
     settings = get_settings()
+    local = not (settings.smtp_url or settings.sms_url)
+    # the offline demo: the local outbox's check-in links open on this server, as the people's would
+    found = ((m.id, LINK_IN_TEXT.search((m.payload or {}).get("text") or "")) for m in msgs) if local else ()
+    links = {mid: m.group(1) for mid, m in found if m}
     return render(request, "alerts_outbox.html", who, messages=msgs, names=names, counts=counts, status=status or "",
-                  alert=alert, local=not (settings.smtp_url or settings.sms_url), can_dispatch=who.can("manage"))
+                  alert=alert, local=local, links=links, can_dispatch=who.can("manage"))
 
 
 @router.get("/alerts/enrolment", response_class=HTMLResponse)
