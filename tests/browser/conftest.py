@@ -63,8 +63,10 @@ def live_server(clean_db: str) -> Iterator[str]:
         thread.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One chromium for the browser tests, stopped when they end: Playwright's sync API keeps an event loop
+    running in the main thread while it lives, which later tests' asyncio.run() would trip over."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"chromium not found at {CHROMIUM}: run `bash scripts/system-deps.sh` as root (make test does)")
     from playwright.sync_api import sync_playwright
