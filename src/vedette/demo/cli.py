@@ -36,6 +36,9 @@ def register(app: typer.Typer) -> None:
         from vedette.demo.accounts import load_demo_accounts, sign_in_text
 
         accounts = load_demo_accounts()  # a user of each role per organisation, and an operator
+        from vedette.demo.alerts import load_demo_rules  # reports taken in from now on alert their people
+
+        console.print(load_demo_rules())
         if get_settings().demo_mode:  # passwords are printed in demo mode only (`make run`)
             typer.echo(sign_in_text(accounts))
         else:
