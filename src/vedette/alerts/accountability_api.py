@@ -8,45 +8,18 @@ The public faces (the check-in link's page, enrolment) are pages (``web/pages/al
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from vedette.alerts import alarms, board, checkins, enrolment, ladder, roster
+from vedette.bounds import MAX_ID, StoredStr, UtcDatetime, responses
 from vedette.store.deps import get_session
 from vedette.tenancy.deps import org_scope, requires
 from vedette.tenancy.scope import OrgScope
-
-# The shared bounds of web/limits.py, restated here: a domain may not import the web layer (tests/test_layers.py).
-MAX_ID = 2**31 - 1
-_DESCRIPTIONS = {400: "Malformed request body (not decodable)", 401: "Not signed in", 403: "Not allowed",
-                 404: "Not found", 409: "Conflict with the current state", 413: "Request body too large",
-                 422: "Bad input"}
-
-
-def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"description": _DESCRIPTIONS[code]} for code in codes}
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _storable(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("must be valid Unicode (no lone surrogates)") from exc
-    return value
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
-StoredStr = Annotated[str, Field(pattern=r"^[^\x00]*$"), AfterValidator(_storable)]
 
 checkins.install()  # every message queued in this process carries its check-in link
 
