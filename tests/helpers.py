@@ -101,3 +101,16 @@ class LocalServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def incident_record(**kw) -> dict:  # noqa: ANN003
+    """An extracted incident record (SCHEMA.md shape) for the incidents tests; ``kw`` overrides fields."""
+    base = {
+        "doc": "x.txt", "published": None, "date": "2021-05-10", "date_certain": True, "time": None,
+        "place": "Townville", "place_id": "gn:1", "admin1": "North", "country": "KE", "lat": 1.0, "lon": 37.0,
+        "category": "armed_conflict", "killed": None, "injured": None, "hostages_or_kidnapped": None,
+        "actors": [], "evidence": "e", "span": [0, 1], "provenance": {"date": {"span": [0, 1], "rule": "t"}},
+        "severity": 2,
+    }
+    base.update(kw)
+    return base

@@ -7,6 +7,7 @@ import json
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from helpers import incident_record
 from vedette.cli import app
 from vedette.incidents import service
 from vedette.incidents.models import Incident, Report
@@ -15,30 +16,7 @@ from vedette.intake.models import Document
 
 
 def record(**kw) -> dict:  # noqa: ANN003
-    base = {
-        "doc": "x.txt",
-        "published": None,
-        "date": "2021-05-10",
-        "date_certain": True,
-        "time": None,
-        "place": "Townville",
-        "place_id": "gn:1",
-        "admin1": "North",
-        "country": "KE",
-        "lat": 1.0,
-        "lon": 37.0,
-        "category": "armed_conflict",
-        "killed": None,
-        "injured": None,
-        "hostages_or_kidnapped": None,
-        "actors": [],
-        "evidence": "e",
-        "span": [0, 1],
-        "provenance": {"date": {"span": [0, 1], "rule": "t"}},
-        "severity": 2,
-    }
-    base.update(kw)
-    return base
+    return incident_record(**kw)
 
 
 def doc(session, name: str) -> Document:  # noqa: ANN001

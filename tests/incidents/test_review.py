@@ -3,12 +3,14 @@ optimistic locking, the queue, confidence, and the API and CLI faces."""
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from helpers import incident_record
 from vedette.cli import app
 from vedette.errors import BadInput, Conflict, NotFound
 from vedette.incidents import repository as repo
@@ -22,35 +24,15 @@ from vedette.tenancy.models import AuditEvent
 OP = review.Actor("user", None)
 
 
+STRONG = {
+    "date": {"span": [0, 1], "rule": "dates.month-day-year"},
+    "place": {"span": [2, 3], "rule": "places.city, pop 1000, country context KE"},
+    "category": {"span": None, "rule": "category.cue-lexicon"},
+}
+
+
 def record(**kw) -> dict:  # noqa: ANN003
-    base = {
-        "doc": "x.txt",
-        "published": None,
-        "date": "2021-05-10",
-        "date_certain": True,
-        "time": None,
-        "place": "Townville",
-        "place_id": "gn:1",
-        "admin1": "North",
-        "country": "KE",
-        "lat": 1.0,
-        "lon": 37.0,
-        "category": "armed_conflict",
-        "killed": None,
-        "injured": None,
-        "hostages_or_kidnapped": None,
-        "actors": [],
-        "evidence": "e",
-        "span": [0, 1],
-        "provenance": {
-            "date": {"span": [0, 1], "rule": "dates.month-day-year"},
-            "place": {"span": [2, 3], "rule": "places.city, pop 1000, country context KE"},
-            "category": {"span": None, "rule": "category.cue-lexicon"},
-        },
-        "severity": 2,
-    }
-    base.update(kw)
-    return base
+    return incident_record(**{"provenance": copy.deepcopy(STRONG), **kw})
 
 
 WEAK = {
