@@ -6,7 +6,7 @@ from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from vedette.bounds import MAX_ID, NO_NUL, StoredStr, responses
@@ -35,7 +35,15 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
     return parts  # type: ignore[return-value]
 
 
-def _out(inc: Incident, n: int) -> IncidentOut:
+# What a list item shows: the list reads these columns only, not whole incidents (no ORM objects to build).
+LIST_COLUMNS = (
+    Incident.id, Incident.date, Incident.time, Incident.place, Incident.admin1, Incident.country, Incident.lat,
+    Incident.lon, Incident.category, Incident.killed, Incident.injured, Incident.hostages_or_kidnapped,
+    Incident.actors, Incident.severity, Incident.locked,
+)
+
+
+def _out(inc: Incident | Row, n: int) -> IncidentOut:
     return IncidentOut(
         id=inc.id,
         date=inc.date,
@@ -82,7 +90,8 @@ def list_incidents(
 ) -> IncidentPage:
     query = _filtered(session, since, until, country, admin1, category, bbox, q, status)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Incident.date.desc(), Incident.id.desc()).limit(limit).offset(offset)).all()
+    page = query.with_only_columns(*LIST_COLUMNS).order_by(Incident.date.desc(), Incident.id.desc())
+    rows = session.execute(page.limit(limit).offset(offset)).all()
     counts = repo.report_counts(session, [i.id for i in rows])
     return IncidentPage(total=total, items=[_out(i, counts.get(i.id, 0)) for i in rows])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, false, text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vedette.store.base import Base, utcnow
@@ -12,16 +12,23 @@ from vedette.store.base import Base, utcnow
 
 class Incident(Base):
     __tablename__ = "incidents"
+    # Lists read newest first (date, id); merging looks a report's country and dates up (country, date).
+    # No index on ``status``: nearly every incident is new or confirmed, and an index that every row
+    # matches led SQLite's planner (which has no statistics) to sort the whole table for each page.
+    __table_args__ = (
+        Index("ix_incidents_date_id", "date", "id"),
+        Index("ix_incidents_country_date", "country", "date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    date: Mapped[str | None] = mapped_column(String(10), index=True)  # YYYY, YYYY-MM or YYYY-MM-DD
+    date: Mapped[str | None] = mapped_column(String(10))  # YYYY, YYYY-MM or YYYY-MM-DD
     date_precision: Mapped[str | None] = mapped_column(String(8))  # year | month | day
     date_certain: Mapped[bool] = mapped_column(default=True)
     time: Mapped[str | None] = mapped_column(String(5))
     place: Mapped[str | None] = mapped_column(String(500))
     place_ref: Mapped[str | None] = mapped_column(String(64))  # gazetteer id (e.g. "gn:2453348")
     admin1: Mapped[str | None] = mapped_column(String(200), index=True)
-    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    country: Mapped[str | None] = mapped_column(String(2))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     category: Mapped[str] = mapped_column(String(40), index=True)
@@ -36,7 +43,7 @@ class Incident(Base):
     locked: Mapped[bool] = mapped_column(default=False)  # set when an analyst split or merged by hand
     # Review (incidents/review.py): new | confirmed | dismissed, or merged (a tombstone pointing at the
     # incident its reports went to; reversible). Only ``COUNTED_STATUSES`` count anywhere.
-    status: Mapped[str] = mapped_column(String(16), default="new", server_default="new", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
     status_reason: Mapped[str | None] = mapped_column(Text)  # why dismissed (or a note on confirming)
     reviewed_by: Mapped[str | None] = mapped_column(String(64))  # "user:ID", "token:ID" or "cli"
     reviewed_at: Mapped[datetime | None] = mapped_column()

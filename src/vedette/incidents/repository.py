@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Select, String, cast, delete, func, or_, select
+from sqlalchemy import Select, String, cast, delete, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from vedette.incidents.models import Incident, Report
@@ -40,9 +40,14 @@ def merge_candidates(
     day = _day(d)
     if day is not None:
         dates |= {(day + timedelta(days=k)).isoformat() for k in (-1, 1)}
-    q = select(Incident).where(
-        Incident.country == country, or_(Incident.date.in_(sorted(dates)), Incident.date.like(f"{d}%"))
+    # two seeks of the (country, date) index: the dates named, and the days within ``d`` ("2012-03" ->
+    # "2012-03-05"; "~" sorts after every character of a date). An OR of the two made the planner scan
+    # the whole country.
+    ids = union(
+        select(Incident.id).where(Incident.country == country, Incident.date.in_(sorted(dates))),
+        select(Incident.id).where(Incident.country == country, Incident.date.between(d, f"{d}~")),
     )
+    q = select(Incident).where(Incident.id.in_(ids))
     if category:
         allowed = {category}.union(*(group for group in COMPATIBLE if category in group))
         q = q.where(Incident.category.in_(sorted(allowed)))

@@ -60,9 +60,17 @@ def register(app: typer.Typer) -> None:
             # connections by the number of processes
             os.environ["VEDETTE_WEB_WORKERS"] = str(workers)
             get_settings.cache_clear()
+        from vedette.web.server import PROTOCOL, SpreadWorkers
+
         if n == 1:
-            uvicorn.run(create_served_app(), host=host, port=port, log_level="info")
+            uvicorn.run(create_served_app(), host=host, port=port, log_level="info", http=PROTOCOL)
         else:  # each worker builds its own app (its own pool and gates); the scheduler elects one of them
-            uvicorn.run(
-                "vedette.web.cli:create_served_app", factory=True, workers=n, host=host, port=port, log_level="info"
+            config = uvicorn.Config(
+                "vedette.web.cli:create_served_app", factory=True, workers=n, host=host, port=port, log_level="info",
+                http=PROTOCOL,
             )
+            try:
+                workers_supervisor = SpreadWorkers(config)
+            except OSError as exc:
+                raise typer.BadParameter(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+            workers_supervisor.run()
