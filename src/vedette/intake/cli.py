@@ -31,10 +31,19 @@ def register(app: typer.Typer) -> None:
         items: list[str] = typer.Argument(..., help="Files, folders (recursive), URLs or feed URLs."),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
     ) -> None:
-        """Take in documents; each new one is extracted into incidents. Bad items are reported, not fatal."""
-        from vedette.intake.service import ingest_items
+        """Take in documents; each new one is extracted into incidents. Bad items are reported, not fatal.
 
+        Runs at a lower processor priority (setting ``ingest_nice``): a bulk load yields to the server's
+        requests on the same machine. After a large one, PostgreSQL's planner statistics are refreshed."""
+        from vedette.config import get_settings
+        from vedette.intake.service import ingest_items
+        from vedette.store.db import lower_priority, refresh_statistics
+
+        settings = get_settings()
+        lower_priority(settings.ingest_nice)
         report = ingest_items(items, progress=progress)
+        if settings.bulk_analyze_docs and len(report.added) >= settings.bulk_analyze_docs:
+            refresh_statistics()
         _print_report(report)
         if report.rejected and not report.added and not report.duplicates:
             raise typer.Exit(1)

@@ -251,6 +251,26 @@ def begin_write(session: Session) -> Connection:
     return conn
 
 
+def refresh_statistics(url: str | None = None) -> bool:
+    """Refresh the planner's statistics after a bulk load (PostgreSQL's ``ANALYZE``). Until autovacuum's
+    next pass the planner would plan for the tables as they were (an empty table: a sort of every row for
+    each page of a list, instead of a walk down its index). SQLite's planner here runs without statistics:
+    the schema's indexes are chosen for that. Returns whether it ran."""
+    engine = get_engine(url)
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
+    return True
+
+
+def lower_priority(nice: int) -> int:
+    """Lower this process's processor priority by ``nice`` (bulk work yields to the server's requests on
+    the same machine). Returns the niceness now in force."""
+    return os.nice(nice) if nice > 0 else os.nice(0)
+
+
 def release_if_read_only(session: Session) -> bool:
     """End the session's transaction if it has only read (no pending changes, nothing written): its
     connection goes back to the pool (and on SQLite its read snapshot ends) while the caller does slow
