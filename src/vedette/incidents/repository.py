@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Select, String, cast, delete, func, or_, select, union
+from sqlalchemy import Select, String, cast, delete, func, literal, or_, select, union, union_all
 from sqlalchemy.orm import Session
 
 from vedette.incidents.models import Incident, Report
@@ -23,35 +23,56 @@ def candidates_near(session: Session, country: str | None, date_prefix: str | No
     return session.scalars(q.order_by(Incident.id)).all()
 
 
-def merge_candidates(
-    session: Session, country: str | None, day_or_period: str | None, category: str | None
-) -> Sequence[Incident]:
-    """Incidents that ``merge.same_incident`` could accept for a report (same country, agreeing date,
-    compatible category), by id: a superset of its matches, found by the indexes instead of loading
-    every incident of the country and year (this runs inside the store's write lock)."""
+def _candidate_ids(country: str | None, day_or_period: str | None, category: str | None) -> Select | None:
+    """Ids of the incidents that ``merge.same_incident`` could accept for a report (same country, agreeing
+    date, compatible category): a superset of its matches, found by two seeks of the (country, date)
+    index: the dates named, and the days within ``d`` ("2012-03" -> "2012-03-05"; "~" sorts after every
+    character of a date). An OR of the two made the planner scan the whole country."""
     from datetime import timedelta
 
     from vedette.incidents.merge import COMPATIBLE, _day
 
     if not day_or_period:
-        return []  # dates_agree needs two dates
+        return None  # dates_agree needs two dates
     d = day_or_period
     dates = {d[:k] for k in range(1, len(d) + 1)}  # the periods that contain it ("2012", "2012-03")
     day = _day(d)
     if day is not None:
         dates |= {(day + timedelta(days=k)).isoformat() for k in (-1, 1)}
-    # two seeks of the (country, date) index: the dates named, and the days within ``d`` ("2012-03" ->
-    # "2012-03-05"; "~" sorts after every character of a date). An OR of the two made the planner scan
-    # the whole country.
-    ids = union(
-        select(Incident.id).where(Incident.country == country, Incident.date.in_(sorted(dates))),
-        select(Incident.id).where(Incident.country == country, Incident.date.between(d, f"{d}~")),
-    )
-    q = select(Incident).where(Incident.id.in_(ids))
+    named = select(Incident.id).where(Incident.country == country, Incident.date.in_(sorted(dates)))
+    within = select(Incident.id).where(Incident.country == country, Incident.date.between(d, f"{d}~"))
     if category:
-        allowed = {category}.union(*(group for group in COMPATIBLE if category in group))
-        q = q.where(Incident.category.in_(sorted(allowed)))
-    return session.scalars(q.order_by(Incident.id)).all()
+        allowed = sorted({category}.union(*(group for group in COMPATIBLE if category in group)))
+        named, within = named.where(Incident.category.in_(allowed)), within.where(Incident.category.in_(allowed))
+    return union(named, within)
+
+
+def merge_candidates(
+    session: Session, country: str | None, day_or_period: str | None, category: str | None
+) -> Sequence[Incident]:
+    """The incidents that could merge with one report, by id (see ``merge_candidates_many``)."""
+    return merge_candidates_many(session, [(country, day_or_period, category)])[0]
+
+
+def merge_candidates_many(
+    session: Session, keys: Sequence[tuple[str | None, str | None, str | None]]
+) -> list[list[Incident]]:
+    """For each (country, date, category) of a document's reports, the incidents that could merge with
+    it, by id; in two statements whatever the number of reports (this runs inside the write lock)."""
+    subqueries = [_candidate_ids(*key) for key in keys]
+    tagged = [
+        select(literal(i).label("k"), sub.subquery().c.id) for i, sub in enumerate(subqueries) if sub is not None
+    ]
+    if not tagged:
+        return [[] for _ in keys]
+    pairs = session.execute(union_all(*tagged) if len(tagged) > 1 else tagged[0]).all()
+    ids = sorted({incident_id for _k, incident_id in pairs})
+    by_id = {inc.id: inc for inc in session.scalars(select(Incident).where(Incident.id.in_(ids)))} if ids else {}
+    out: list[list[Incident]] = [[] for _ in keys]
+    for k, incident_id in sorted(pairs, key=lambda pair: (pair[0], pair[1])):
+        if incident_id in by_id:
+            out[k].append(by_id[incident_id])
+    return out
 
 
 def reports_of_document(session: Session, document_id: int) -> Sequence[Report]:

@@ -96,25 +96,40 @@ def store_records(
             pinned[(r.span_start, r.span_end, r.record.get("category"))] = inc.id
     repo.delete_reports(session, [r.id for r in old])
     session.flush()
-    result: list[Incident] = []
-    for rec in records:
-        data = _record_dict(rec)
+    datas = [_record_dict(rec) for rec in records]
+    targets: list[Incident | None] = []
+    for data in datas:
         span = data.get("span") or [0, 0]
-        target = None
         pin = pinned.get((span[0], span[1], data.get("category")))
-        if pin is not None:
-            target = session.get(Incident, pin)
-        nearby = [] if target is not None else repo.merge_candidates(
-            session, data.get("country"), data.get("date"), data.get("category")
-        )
-        for inc in nearby:
-            if not inc.locked and same_incident(incident_view(inc), data):
-                target = inc
-                break
-        if target is None:
-            target = Incident(category=data["category"], extractor=MERGER, actors=[])
-            session.add(target)
-            session.flush()
+        targets.append(session.get(Incident, pin) if pin is not None else None)
+    # the candidates of every record at once: incidents made for this document's earlier records have no
+    # country or date before their refresh, so they were never candidates of its later ones
+    keys = [(d.get("country"), d.get("date"), d.get("category")) for d, t in zip(datas, targets, strict=True)
+            if t is None]
+    nearby = iter(repo.merge_candidates_many(session, keys))
+    new_records: dict[int, list[dict]] = {}  # new incident (by object id) -> its records, in order
+    for i, data in enumerate(datas):
+        if targets[i] is not None:
+            continue
+        targets[i] = next((inc for inc in next(nearby) if not inc.locked and same_incident(incident_view(inc), data)),
+                          None)
+        if targets[i] is None:
+            targets[i] = Incident(category=data["category"], extractor=MERGER, actors=[])
+            new_records[id(targets[i])] = []
+    made = {id(t): t for t in targets if t is not None and id(t) in new_records}
+    for data, target in zip(datas, targets, strict=True):
+        if id(target) in new_records:
+            new_records[id(target)].append(data)
+    from vedette.incidents.review import derive_duration
+
+    for key, inc in made.items():  # filled before their INSERT: the refresh below then changes nothing
+        refresh(inc, new_records[key])
+        inc.date_end, inc.ongoing = derive_duration(inc, new_records[key])
+    session.add_all(made.values())
+    session.flush()  # one INSERT for the new incidents
+    result: list[Incident] = []
+    for data, target in zip(datas, targets, strict=True):
+        assert target is not None
         span = data.get("span") or [0, 0]
         session.add(
             Report(
@@ -128,9 +143,9 @@ def store_records(
                 extractor=extractor,
             )
         )
-        session.flush()
         touched.add(target.id)
         result.append(target)
+    session.flush()  # one INSERT for the reports
     _refresh_all(session, touched)
     return result
 
