@@ -236,7 +236,7 @@ class Places(Component):
                 counts[c.country] += 1.0
                 named = True
         if not counts and not named:  # no country named in a form the mention finder knows: "..., Haiti", "NIGER"
-            for w in set(_CAPWORD.findall(doc.text)):
+            for w in sorted(set(_CAPWORD.findall(doc.text))):  # sorted: the same order whatever the hash seed
                 c = gaz.country(w) if len(w) >= 4 else None
                 if c is not None and c.kind == "country" and c.country:
                     counts[c.country] += len(re.findall(rf"\b{re.escape(w)}\b", doc.text))
@@ -259,7 +259,7 @@ class Places(Component):
         words = set(_WORD.findall(doc.text))
         if doc.lang == "fr":  # French demonyms are lower-case adjectives: "l'armée centrafricaine"
             words |= set(_LOWER_ADJ.findall(doc.text))
-        for w in words:
+        for w in sorted(words):  # sorted: ties between countries must not depend on the hash seed
             cc = gaz.country_for_demonym(w)
             if cc:
                 for d in re.finditer(rf"\b{re.escape(w)}\b", doc.text):
