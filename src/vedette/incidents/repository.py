@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import Select, String, cast, delete, func, literal, or_, select, union, union_all
+from sqlalchemy import CompoundSelect, Select, String, bindparam, cast, delete, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from vedette.incidents.models import Incident, Report
@@ -23,28 +24,43 @@ def candidates_near(session: Session, country: str | None, date_prefix: str | No
     return session.scalars(q.order_by(Incident.id)).all()
 
 
-def _candidate_ids(country: str | None, day_or_period: str | None, category: str | None) -> Select | None:
+@lru_cache(maxsize=4)
+def _candidates_statement(null_country: bool, by_category: bool) -> CompoundSelect:
     """Ids of the incidents that ``merge.same_incident`` could accept for a report (same country, agreeing
     date, compatible category): a superset of its matches, found by two seeks of the (country, date)
-    index: the dates named, and the days within ``d`` ("2012-03" -> "2012-03-05"; "~" sorts after every
-    character of a date). An OR of the two made the planner scan the whole country."""
+    index: the dates named, and the days within ``d`` ("2012-03" -> "2012-03-05"; ``high`` is ``d`` + "~",
+    which sorts after every character of a date). An OR of the two made SQLite scan the whole country.
+    Built once per shape, with bound parameters: compiled once, not for every report."""
+    country = Incident.country.is_(None) if null_country else Incident.country == bindparam("country")
+    named = select(Incident.id).where(country, Incident.date.in_(bindparam("dates", expanding=True)))
+    within = select(Incident.id).where(country, Incident.date.between(bindparam("low"), bindparam("high")))
+    if by_category:
+        categories = Incident.category.in_(bindparam("categories", expanding=True))
+        named, within = named.where(categories), within.where(categories)
+    return union(named, within)
+
+
+def _candidate_ids(
+    session: Session, country: str | None, day_or_period: str | None, category: str | None
+) -> list[int]:
     from datetime import timedelta
 
     from vedette.incidents.merge import COMPATIBLE, _day
 
     if not day_or_period:
-        return None  # dates_agree needs two dates
+        return []  # dates_agree needs two dates
     d = day_or_period
     dates = {d[:k] for k in range(1, len(d) + 1)}  # the periods that contain it ("2012", "2012-03")
     day = _day(d)
     if day is not None:
         dates |= {(day + timedelta(days=k)).isoformat() for k in (-1, 1)}
-    named = select(Incident.id).where(Incident.country == country, Incident.date.in_(sorted(dates)))
-    within = select(Incident.id).where(Incident.country == country, Incident.date.between(d, f"{d}~"))
+    params: dict = {"dates": sorted(dates), "low": d, "high": f"{d}~"}
+    if country is not None:
+        params["country"] = country
     if category:
-        allowed = sorted({category}.union(*(group for group in COMPATIBLE if category in group)))
-        named, within = named.where(Incident.category.in_(allowed)), within.where(Incident.category.in_(allowed))
-    return union(named, within)
+        params["categories"] = sorted({category}.union(*(group for group in COMPATIBLE if category in group)))
+    statement = _candidates_statement(country is None, bool(category))
+    return list(session.scalars(statement, params))
 
 
 def merge_candidates(
@@ -58,21 +74,11 @@ def merge_candidates_many(
     session: Session, keys: Sequence[tuple[str | None, str | None, str | None]]
 ) -> list[list[Incident]]:
     """For each (country, date, category) of a document's reports, the incidents that could merge with
-    it, by id; in two statements whatever the number of reports (this runs inside the write lock)."""
-    subqueries = [_candidate_ids(*key) for key in keys]
-    tagged = [
-        select(literal(i).label("k"), sub.subquery().c.id) for i, sub in enumerate(subqueries) if sub is not None
-    ]
-    if not tagged:
-        return [[] for _ in keys]
-    pairs = session.execute(union_all(*tagged) if len(tagged) > 1 else tagged[0]).all()
-    ids = sorted({incident_id for _k, incident_id in pairs})
+    it, by id; their rows are read in one statement (this runs inside the write lock)."""
+    found = [_candidate_ids(session, *key) for key in keys]
+    ids = sorted({i for group in found for i in group})
     by_id = {inc.id: inc for inc in session.scalars(select(Incident).where(Incident.id.in_(ids)))} if ids else {}
-    out: list[list[Incident]] = [[] for _ in keys]
-    for k, incident_id in sorted(pairs, key=lambda pair: (pair[0], pair[1])):
-        if incident_id in by_id:
-            out[k].append(by_id[incident_id])
-    return out
+    return [[by_id[i] for i in sorted(group) if i in by_id] for group in found]
 
 
 def reports_of_document(session: Session, document_id: int) -> Sequence[Report]:

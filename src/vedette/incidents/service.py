@@ -146,7 +146,7 @@ def store_records(
         touched.add(target.id)
         result.append(target)
     session.flush()  # one INSERT for the reports
-    _refresh_all(session, touched)
+    _refresh_all(session, touched - {inc.id for inc in made.values()})  # the new ones are filled already
     return result
 
 
