@@ -18,7 +18,7 @@ old behaviour, which this run cannot reproduce). When the `vedette token create`
 creates an organisation, an analyst and a token through the CLI and sends ``Authorization: Bearer``.
 
 Usage: .venv/bin/python bench/concurrency.py [--stores sqlite,postgresql] [--docs 500] [--posts 200]
-       [--gets 200] [--steady-clients 20] [--steady-s 30] [--slow 40] [--workers 0]
+       [--gets 200] [--steady-clients 20] [--steady-s 30] [--slow 40] [--workers 0] [--env VEDETTE_X=V]
 Last line: one JSON object, keys ``sqlite`` and ``postgresql``, each with ``errors``, ``stored_once``,
 ``post_p95_s``, ``get_p95_s``, ``steady_get_p95_ms``, ``slow_url_get_p95_s``.
 """
@@ -210,10 +210,14 @@ class Store:
         return rows
 
 
+EXTRA_ENV: dict[str, str] = {}  # --env NAME=VALUE: settings for the server and the CLI ingest (experiments)
+
+
 def server_env(store: Store, tmp: Path) -> dict[str, str]:
     from vedette.config import Settings
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEDETTE_")}
+    env.update(EXTRA_ENV)
     env.update(VEDETTE_DATABASE_URL=store.url, VEDETTE_VAR_DIR=str(tmp / "var"))
     allow = [name for name in ("fetch_allow",) if name in Settings.model_fields]
     if allow:
@@ -542,7 +546,16 @@ def main() -> None:
     ap.add_argument("--steady-s", type=float, default=30.0)
     ap.add_argument("--slow", type=int, default=40)
     ap.add_argument("--workers", type=int, default=0, help="server processes (0: the web_workers setting)")
+    ap.add_argument("--env", action="append", default=[], metavar="VEDETTE_NAME=VALUE",
+                    help="a setting for the server and the CLI ingest (the bench clears inherited VEDETTE_ ones)")
     args = ap.parse_args()
+    for item in args.env:
+        name, _, value = item.partition("=")
+        if not name.startswith("VEDETTE_") or not _:
+            raise SystemExit(f"--env {item!r}: expected VEDETTE_NAME=VALUE")
+        EXTRA_ENV[name] = value
+    if EXTRA_ENV:
+        log(f"settings for the server and the CLI ingest: {EXTRA_ENV}")
     result = {}
     for kind in [k.strip() for k in args.stores.split(",") if k.strip()]:
         if kind == "postgresql" and not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):

@@ -47,10 +47,6 @@ class Settings(BaseSettings):
         120.0, description="Longest extraction of one document (0: no limit); past it, stored for review."
     )
     max_html_depth: int = Field(2000, description="Deepest HTML nesting accepted.")
-    ingest_nice: int = Field(
-        10, ge=0, le=19,
-        description="`vedette ingest` lowers its processor priority by this much (bulk work yields to the server).",
-    )
     bulk_analyze_docs: int = Field(
         100, ge=0,
         description="After an ingest adds this many documents, PostgreSQL's statistics are refreshed (0: off)."

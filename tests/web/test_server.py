@@ -161,10 +161,3 @@ def test_bulk_statistics_are_refreshed_on_postgresql(clean_db: str) -> None:
         with engine.connect() as conn:
             analysed = conn.scalar(text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'incidents'"))
         assert analysed is not None
-
-
-def test_bulk_ingest_lowers_its_own_priority() -> None:
-    code = "import os; from vedette.store.db import lower_priority; print(os.nice(0), lower_priority(5))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    before, after = (int(x) for x in done.stdout.split())
-    assert after == min(19, before + 5)

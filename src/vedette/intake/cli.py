@@ -33,14 +33,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Take in documents; each new one is extracted into incidents. Bad items are reported, not fatal.
 
-        Runs at a lower processor priority (setting ``ingest_nice``): a bulk load yields to the server's
-        requests on the same machine. After a large one, PostgreSQL's planner statistics are refreshed."""
+        After a large load, PostgreSQL's planner statistics are refreshed (setting ``bulk_analyze_docs``)."""
         from vedette.config import get_settings
         from vedette.intake.service import ingest_items
-        from vedette.store.db import lower_priority, refresh_statistics
+        from vedette.store.db import refresh_statistics
 
         settings = get_settings()
-        lower_priority(settings.ingest_nice)
         report = ingest_items(items, progress=progress)
         if settings.bulk_analyze_docs and len(report.added) >= settings.bulk_analyze_docs:
             refresh_statistics()

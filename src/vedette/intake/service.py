@@ -36,8 +36,11 @@ from vedette.store.db import begin_write, release_if_read_only
 from vedette.store.db import session_factory as default_session_factory
 
 CHUNK = 200  # documents read, and checked against the store, at a time
-WRITE_SLICE = 10  # documents extracted, then stored in one short write transaction
-WRITE_HOLD_S = 0.25  # without extraction (run_hooks=False), slices join one transaction up to this long
+WRITE_SLICE = 10  # documents extracted (no lock held), then stored
+# A bulk writer holds the store's write lock for one document, then for more only while it has held it less
+# than this: the lock is taken in turns (FIFO on PostgreSQL, the write gate on SQLite), and an API post waiting
+# its turn behind a slice of ten documents waited for ten times as long as for its own.
+WRITE_HOLD_S = 0.05
 # Column widths of intake/models.py: longer values are cut rather than failing the insert on PostgreSQL.
 NAME_MAX, ORIGIN_MAX, TITLE_MAX, STATUS_MAX, ETAG_MAX, MODIFIED_MAX = 500, 2000, 1000, 500, 500, 100
 
@@ -398,17 +401,19 @@ def _flush(
         fresh.append(p)
     i = 0
     while i < len(fresh):
+        end = min(len(fresh), i + WRITE_SLICE) if run_hooks else len(fresh)
         if run_hooks:
-            for p in fresh[i : i + WRITE_SLICE]:
+            for p in fresh[i:end]:
                 prepare_hooks(p)
-        with factory.begin() as s:
-            begin_write(s)
-            start = monotonic()
-            while i < len(fresh) and monotonic() - start < WRITE_HOLD_S:
-                store_prepared(s, fresh[i : i + WRITE_SLICE], report, run_hooks=run_hooks)
-                i += WRITE_SLICE
-                if run_hooks:
-                    break  # the next slice is extracted outside the lock
+        while i < end:  # the slice, in write transactions of WRITE_HOLD_S at most (one document at least)
+            with factory.begin() as s:
+                begin_write(s)
+                start = monotonic()
+                store_prepared(s, fresh[i : i + 1], report, run_hooks=run_hooks)
+                i += 1
+                while i < end and monotonic() - start < WRITE_HOLD_S:
+                    store_prepared(s, fresh[i : i + 1], report, run_hooks=run_hooks)
+                    i += 1
 
 
 def ingest_bytes(

@@ -265,12 +265,6 @@ def refresh_statistics(url: str | None = None) -> bool:
     return True
 
 
-def lower_priority(nice: int) -> int:
-    """Lower this process's processor priority by ``nice`` (bulk work yields to the server's requests on
-    the same machine). Returns the niceness now in force."""
-    return os.nice(nice) if nice > 0 else os.nice(0)
-
-
 def release_if_read_only(session: Session) -> bool:
     """End the session's transaction if it has only read (no pending changes, nothing written): its
     connection goes back to the pool (and on SQLite its read snapshot ends) while the caller does slow
