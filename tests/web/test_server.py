@@ -161,3 +161,53 @@ def test_bulk_statistics_are_refreshed_on_postgresql(clean_db: str) -> None:
         with engine.connect() as conn:
             analysed = conn.scalar(text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'incidents'"))
         assert analysed is not None
+
+
+def _serve(port: int, **env: str) -> subprocess.Popen:
+    return subprocess.Popen([VEDETTE, "serve", "--workers", "1", "--port", str(port)],
+                            env={**os.environ, "VEDETTE_SCHEDULER_ENABLED": "false", **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def test_open_event_streams_keep_no_place_at_the_read_gate(clean_db: str) -> None:
+    """Every dashboard keeps GET /api/live open. With two read places and three streams open, a query
+    still answers: a stream leaves the gate once it has read its starting point."""
+    from vedette.store.db import session_scope
+    from vedette.tenancy import service
+
+    with session_scope() as s:
+        service.create_org(s, "streams", "Streams")
+        service.create_user(s, email="watch@example.org", org_slug="streams", role="analyst", password=None, name="")
+    with session_scope() as s:
+        token = service.create_token(s, service.get_user(s, "watch@example.org"), name="t").plain
+    port = _free_port()
+    server = _serve(port, VEDETTE_WEB_READ_SESSIONS="2")
+    base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
+    streams: list[socket.socket] = []
+    try:
+        assert _wait(lambda: _all_answer(base, 1) == [200])
+        for _ in range(3):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(f"GET /api/live HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
+            got = b""
+            while b"event: hello" not in got:
+                chunk = sock.recv(4096)
+                assert chunk, got
+                got += chunk
+            assert got.startswith(b"HTTP/1.1 200")
+            streams.append(sock)
+        answer = httpx.get(f"{base}/api/incidents", params={"limit": 5}, headers=headers, timeout=10)
+        assert answer.status_code == 200 and "total" in answer.json()
+    finally:
+        for sock in streams:
+            sock.close()
+        _stop(server)

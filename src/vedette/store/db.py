@@ -369,11 +369,37 @@ async def request_session(method: str = "GET", url: str | None = None) -> AsyncI
     that no other request can hold up."""
     cap = _capacity()
     gate = cap.read if method.upper() in READ_METHODS else cap.write
-    async with gate:
+    await gate.acquire()
+    left = False
+
+    def leave() -> None:  # on the event loop's thread, once
+        nonlocal left
+        if not left:
+            left = True
+            gate.release()
+
+    try:
         session = session_factory(url)()
+        session.info[_LEAVE_GATE] = leave
         try:
             yield session
         except BaseException:
             await _finish_in_thread(session, False)
             raise
         await _finish_in_thread(session, True)
+    finally:
+        leave()
+
+
+_LEAVE_GATE = "vedette.leave_gate"
+
+
+def leave_gate(session: Session) -> None:
+    """For a request that goes on long after its store work (an event stream): end its session now and
+    give its place at the gate to the next request. FastAPI ends a dependency's session only when the
+    response is over: held for the life of a stream, each open dashboard kept a read place, and as many
+    dashboards as places starved every read. Call it from the event loop (an ``async def`` route)."""
+    session.close()
+    leave = session.info.pop(_LEAVE_GATE, None)
+    if leave is not None:
+        leave()

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from vedette.errors import BadInput
 from vedette.incidents import repository as incidents_repo
 from vedette.incidents.models import Incident
-from vedette.store.db import session_factory
+from vedette.store.db import leave_gate, session_factory
 from vedette.store.deps import get_session
 from vedette.tenancy.deps import org_scope
 from vedette.tenancy.scope import OrgScope
@@ -177,8 +177,8 @@ async def live(request: Request, session: Session = Depends(get_session)) -> Str
     """Server-sent events: ``incident.new`` and ``incident.changed`` as they happen (polled every 2 s,
     without holding a connection or a thread between polls), and a ``ping`` every 15 s."""
     start, _ = _watermark(session)
-    session.close()
     url = str(session.get_bind().url.render_as_string(hide_password=False))
+    leave_gate(session)  # the stream polls on sessions of its own: it keeps no place at the read gate
     # check-ins and alarms of the signed-in organisation, as events "checkin" (alerts.board.LiveSource)
     from vedette.alerts.board import LiveSource
 
