@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     max_html_depth: int = Field(2000, description="Deepest HTML nesting accepted.")
     bulk_analyze_docs: int = Field(
         100, ge=0,
-        description="After an ingest adds this many documents, PostgreSQL's statistics are refreshed (0: off)."
+        description="After an ingest adds this many documents, PostgreSQL is vacuumed and analysed (0: off)."
     )
     scheduler_enabled: bool = Field(True, description="Run the in-process scheduler (feed polling) in `serve`.")
     scheduler_tick_s: float = Field(30.0, description="How often the scheduler looks for due feeds.")
@@ -113,7 +113,11 @@ class Settings(BaseSettings):
     )
     db_pool_overflow: int = Field(8, ge=0, description="Connections opened beyond db_pool_size when busy.")
     db_pool_timeout_s: float = Field(30.0, gt=0, description="Longest wait for a free connection of the pool.")
-    web_read_sessions: int = Field(32, ge=1, description="Requests (GET, HEAD) holding a store session at once.")
+    web_read_sessions: int = Field(
+        8, ge=1,
+        description="Requests (GET, HEAD) of one process holding a store session at once (one thread runs Python at "
+        "a time: more in flight only share it, and every answer comes later).",
+    )
     web_write_sessions: int = Field(48, ge=1, description="Other requests holding a store session at once.")
     web_threads: int = Field(64, ge=1, description="Worker threads of one server process (blocking request work).")
     web_workers: int = Field(

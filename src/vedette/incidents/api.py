@@ -89,7 +89,7 @@ def list_incidents(
     session: Session = Depends(get_session),
 ) -> IncidentPage:
     query = _filtered(session, since, until, country, admin1, category, bbox, q, status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = session.scalar(select(func.count()).select_from(query.with_only_columns(Incident.id).subquery())) or 0
     page = query.with_only_columns(*LIST_COLUMNS).order_by(Incident.date.desc(), Incident.id.desc())
     rows = session.execute(page.limit(limit).offset(offset)).all()
     counts = repo.report_counts(session, [i.id for i in rows])

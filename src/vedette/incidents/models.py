@@ -12,11 +12,12 @@ from vedette.store.base import Base, utcnow
 
 class Incident(Base):
     __tablename__ = "incidents"
-    # Lists read newest first (date, id); merging looks a report's country and dates up (country, date).
+    # Lists read newest first (date, id), and count what they filter by review status from the same index;
+    # merging looks a report's country and dates up (country, date).
     # No index on ``status``: nearly every incident is new or confirmed, and an index that every row
     # matches led SQLite's planner (which has no statistics) to sort the whole table for each page.
     __table_args__ = (
-        Index("ix_incidents_date_id", "date", "id"),
+        Index("ix_incidents_date_id_status", "date", "id", "status"),
         Index("ix_incidents_country_date", "country", "date"),
     )
 
