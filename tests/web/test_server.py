@@ -93,12 +93,25 @@ def _all_answer(base: str, n: int) -> list[int]:
     return statuses
 
 
+def _serve(port: int, workers: int = 1, **env: str) -> subprocess.Popen:
+    return subprocess.Popen([VEDETTE, "serve", "--workers", str(workers), "--port", str(port)],
+                            env={**os.environ, "VEDETTE_SCHEDULER_ENABLED": "false", **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads the kernel's socket table")
 def test_each_worker_listens_on_its_own_socket_and_a_dead_one_leaves_none_behind(settings_env: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "VEDETTE_SCHEDULER_ENABLED": "false"}
-    server = subprocess.Popen([VEDETTE, "serve", "--workers", "2", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = _serve(port, workers=2)
     base = f"http://127.0.0.1:{port}"
     try:
         assert _wait(lambda: _listeners(port) == 2 and len(_children(server.pid)) == 2), "two workers listening"
@@ -112,12 +125,7 @@ def test_each_worker_listens_on_its_own_socket_and_a_dead_one_leaves_none_behind
         assert _wait(lambda: _all_answer(base, 1) == [200])
         assert _all_answer(base, 30) == [200] * 30  # with an orphaned socket about a third would hang
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        _stop(server)
     assert _listeners(port) == 0
 
 
@@ -162,21 +170,6 @@ def test_bulk_statistics_are_refreshed_on_postgresql(clean_db: str) -> None:
             row = conn.execute(text("SELECT last_vacuum, last_analyze FROM pg_stat_user_tables "
                                     "WHERE relname = 'incidents'")).one()
         assert row.last_vacuum is not None and row.last_analyze is not None
-
-
-def _serve(port: int, **env: str) -> subprocess.Popen:
-    return subprocess.Popen([VEDETTE, "serve", "--workers", "1", "--port", str(port)],
-                            env={**os.environ, "VEDETTE_SCHEDULER_ENABLED": "false", **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _stop(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def test_open_event_streams_keep_no_place_at_the_read_gate(clean_db: str) -> None:
