@@ -200,6 +200,9 @@ class ExtractionTimedOut(VedetteError):
         super().__init__(message, item=item)
 
 
+RAISE_AGAIN_S = 0.5  # a fired deadline's exception is raised again this often until its thread disarms it
+
+
 class _Watchdog:
     """One daemon thread that stops overrunning extractions in whatever thread runs them (CLI, web worker
     threads, job workers): at a document's deadline it raises ``ExtractionTimedOut`` in that thread, between
@@ -214,7 +217,7 @@ class _Watchdog:
     def _reset(self) -> None:
         self._cond = threading.Condition()
         self._due: dict[int, tuple[float, int]] = {}  # token -> (deadline, thread id)
-        self._fired: set[int] = set()
+        self._fired: dict[int, int] = {}  # token -> thread id, until the thread disarms it
         self._count = 0
         self._thread: threading.Thread | None = None
         self._raise: Callable[[int, Any], int] | None = None
@@ -257,8 +260,7 @@ class _Watchdog:
         """Forget ``token``; True when its deadline passed (any exception still pending for it is withdrawn)."""
         with self._cond:
             due = self._due.pop(token, None)
-            fired = token in self._fired
-            self._fired.discard(token)
+            fired = self._fired.pop(token, None) is not None
             if fired and self._raise is not None:
                 self._raise(threading.get_ident(), None)  # not delivered yet: withdrawn, raised by the caller
             return fired or (due is not None and time.monotonic() >= due[0])
@@ -270,11 +272,17 @@ class _Watchdog:
                 for token, (deadline, ident) in list(self._due.items()):
                     if deadline <= now:
                         del self._due[token]
-                        self._fired.add(token)
-                        if self._raise is not None:
-                            self._raise(ident, ExtractionTimedOut)
+                        self._fired[token] = ident
+                # raised again until the thread disarms: an exception that lands while the thread runs a
+                # garbage-collector callback (or a __del__) is printed and lost, and extraction went on
+                if self._raise is not None:
+                    for ident in self._fired.values():
+                        self._raise(ident, ExtractionTimedOut)
                 earliest = min((d for d, _ in self._due.values()), default=None)
-                self._cond.wait(None if earliest is None else max(0.0, earliest - now))
+                wait = None if earliest is None else max(0.0, earliest - now)
+                if self._fired:
+                    wait = RAISE_AGAIN_S if wait is None else min(wait, RAISE_AGAIN_S)
+                self._cond.wait(wait)
 
 
 WATCHDOG = _Watchdog()
