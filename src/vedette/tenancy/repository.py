@@ -42,8 +42,29 @@ def granted_orgs(session: Session, user_id: int) -> list[Organisation]:
     )
 
 
+def _with_user_and_org(model: type[ApiToken] | type[WebSession], token_hash: str):  # noqa: ANN202 - a Select
+    """The credential with its user and the user's organisation, in one statement: every request
+    authenticates, and the user and organisation it then looks up by id are in the session already."""
+    return (
+        select(model, User, Organisation)
+        .join(User, User.id == model.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(model.token_hash == token_hash)
+    )
+
+
+def _credential(session: Session, model: type[ApiToken] | type[WebSession], token_hash: str):  # noqa: ANN202
+    row = session.execute(_with_user_and_org(model, token_hash)).first()
+    if row is None:
+        return None
+    # the identity map holds objects weakly: kept here, the user and organisation are still there when
+    # authentication asks for them by id
+    session.info.setdefault("vedette.authenticated_rows", []).append(tuple(row))
+    return row[0]
+
+
 def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
-    return session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
+    return _credential(session, ApiToken, token_hash)
 
 
 def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
@@ -51,7 +72,7 @@ def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
 
 
 def web_session_by_hash(session: Session, token_hash: str) -> WebSession | None:
-    return session.scalar(select(WebSession).where(WebSession.token_hash == token_hash))
+    return _credential(session, WebSession, token_hash)
 
 
 def revoke_sessions(session: Session, user_id: int, now: datetime) -> None:
