@@ -16,14 +16,6 @@ __all__ = ["COUNTED_STATUSES"]  # consumers filter by it (dismissed and merged i
 from vedette.intake.models import Document
 
 
-def candidates_near(session: Session, country: str | None, date_prefix: str | None) -> Sequence[Incident]:
-    """Incidents that could merge with a report: same country and year."""
-    q = select(Incident).where(Incident.country == country, Incident.status != "merged")
-    if date_prefix:
-        q = q.where(Incident.date.like(f"{date_prefix[:4]}%"))
-    return session.scalars(q.order_by(Incident.id)).all()
-
-
 @lru_cache(maxsize=4)
 def _candidates_statement(null_country: bool, by_category: bool) -> CompoundSelect:
     """Ids of the incidents that ``merge.same_incident`` could accept for a report (same country, agreeing
@@ -64,13 +56,6 @@ def _candidate_ids(
 
 
 def merge_candidates(
-    session: Session, country: str | None, day_or_period: str | None, category: str | None
-) -> Sequence[Incident]:
-    """The incidents that could merge with one report, by id (see ``merge_candidates_many``)."""
-    return merge_candidates_many(session, [(country, day_or_period, category)])[0]
-
-
-def merge_candidates_many(
     session: Session, keys: Sequence[tuple[str | None, str | None, str | None]]
 ) -> list[list[Incident]]:
     """For each (country, date, category) of a document's reports, the incidents that could merge with

@@ -106,26 +106,23 @@ def store_records(
     # country or date before their refresh, so they were never candidates of its later ones
     keys = [(d.get("country"), d.get("date"), d.get("category")) for d, t in zip(datas, targets, strict=True)
             if t is None]
-    nearby = iter(repo.merge_candidates_many(session, keys))
-    new_records: dict[int, list[dict]] = {}  # new incident (by object id) -> its records, in order
+    nearby = iter(repo.merge_candidates(session, keys))
+    made: dict[Incident, list[dict]] = {}  # new incidents -> their records, in order
     for i, data in enumerate(datas):
-        if targets[i] is not None:
-            continue
-        targets[i] = next((inc for inc in next(nearby) if not inc.locked and same_incident(incident_view(inc), data)),
-                          None)
         if targets[i] is None:
-            targets[i] = Incident(category=data["category"], extractor=MERGER, actors=[])
-            new_records[id(targets[i])] = []
-    made = {id(t): t for t in targets if t is not None and id(t) in new_records}
+            found = (inc for inc in next(nearby) if not inc.locked and same_incident(incident_view(inc), data))
+            targets[i] = next(found, None) or Incident(category=data["category"], extractor=MERGER, actors=[])
+            if targets[i].id is None:
+                made[targets[i]] = []
     for data, target in zip(datas, targets, strict=True):
-        if id(target) in new_records:
-            new_records[id(target)].append(data)
+        if target in made:
+            made[target].append(data)
     from vedette.incidents.review import derive_duration
 
-    for key, inc in made.items():  # filled before their INSERT: the refresh below then changes nothing
-        refresh(inc, new_records[key])
-        inc.date_end, inc.ongoing = derive_duration(inc, new_records[key])
-    session.add_all(made.values())
+    for inc, recs in made.items():  # filled before their INSERT: the refresh below then changes nothing
+        refresh(inc, recs)
+        inc.date_end, inc.ongoing = derive_duration(inc, recs)
+    session.add_all(made)
     session.flush()  # one INSERT for the new incidents
     result: list[Incident] = []
     for data, target in zip(datas, targets, strict=True):
@@ -146,7 +143,7 @@ def store_records(
         touched.add(target.id)
         result.append(target)
     session.flush()  # one INSERT for the reports
-    _refresh_all(session, touched - {inc.id for inc in made.values()})  # the new ones are filled already
+    _refresh_all(session, touched - {inc.id for inc in made})  # the new ones are filled already
     return result
 
 
