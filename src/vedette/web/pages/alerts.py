@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
@@ -25,6 +26,9 @@ from vedette.errors import BadInput
 from vedette.store.deps import get_session
 from vedette.web.i18n import translator
 from vedette.web.pages.common import Viewer, language, render, viewer
+
+if TYPE_CHECKING:
+    from vedette.alerts.enrolment import LinkRefused
 
 router = APIRouter()
 LINK_IN_TEXT = re.compile(r"(/checkin/[0-9]+\.[A-Z0-9]+\.[0-9]+\.[A-Za-z0-9_-]+)")
@@ -229,6 +233,12 @@ def _enrol_in(values: dict[str, str]):  # noqa: ANN202 - an EnrolIn
         raise BadInput(first["msg"], item=str(first["loc"][0]) if first["loc"] else "form") from exc
 
 
+def _enrol_refused(request: Request, refused: LinkRefused) -> HTMLResponse:
+    """The enrolment page saying why its link was refused (expired, used, revoked...)."""
+    return _public(request, "enrol.html", None, status_code=REFUSED_STATUS.get(refused.reason, 403),
+                   state="refused", reason=refused.reason)
+
+
 @router.get("/enrol/confirm/{token}", response_class=HTMLResponse)
 def enrol_confirm_page(request: Request, token: str, session: Session = Depends(get_session)) -> HTMLResponse:
     from vedette.alerts import enrolment
@@ -236,8 +246,7 @@ def enrol_confirm_page(request: Request, token: str, session: Session = Depends(
     try:
         enrol = enrolment.check_confirm(session, token[:100])
     except enrolment.LinkRefused as refused:
-        return _public(request, "enrol.html", None, status_code=REFUSED_STATUS.get(refused.reason, 403),
-                       state="refused", reason=refused.reason)
+        return _enrol_refused(request, refused)
     return _public(request, "enrol.html", enrol.data["person"].get("language"), state="confirm", token=token)
 
 
@@ -248,8 +257,7 @@ def enrol_confirm(request: Request, token: str, session: Session = Depends(get_s
     try:
         enrol, manage = enrolment.confirm(session, token[:100])
     except enrolment.LinkRefused as refused:
-        return _public(request, "enrol.html", None, status_code=REFUSED_STATUS.get(refused.reason, 403),
-                       state="refused", reason=refused.reason)
+        return _enrol_refused(request, refused)
     from vedette.people.models import Person
 
     person = session.get(Person, enrol.person_id)
@@ -308,8 +316,7 @@ def enrol_page(request: Request, token: str, session: Session = Depends(get_sess
     try:
         link = enrolment.resolve_link(session, token[:100])
     except enrolment.LinkRefused as refused:
-        return _public(request, "enrol.html", None, status_code=REFUSED_STATUS.get(refused.reason, 403),
-                       state="refused", reason=refused.reason)
+        return _enrol_refused(request, refused)
     return _public(request, "enrol.html", request.cookies.get("lang") or link.language, state="form", token=token,
                    values={"language": link.language}, org=_org_name(session, link.organisation_id))
 
@@ -333,8 +340,7 @@ async def enrol_submit(request: Request, token: str, session: Session = Depends(
         try:
             enrolment.submit(session, token[:100], _enrol_in(values))
         except enrolment.LinkRefused as refused:
-            return _public(request, "enrol.html", None, status_code=REFUSED_STATUS.get(refused.reason, 403),
-                           state="refused", reason=refused.reason)
+            return _enrol_refused(request, refused)
         except BadInput as exc:
             session.rollback()
             link = enrolment.resolve_link(session, token[:100])
