@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from vedette.alerts import outbox, service, signing
 from vedette.alerts.channels.local import LocalChannel
@@ -149,11 +150,14 @@ def test_a_killed_dispatchers_messages_are_sent_after_the_lease(session, clean_d
     from vedette.store.db import session_factory
 
     with session_factory(clean_db)() as s:  # a dispatcher claims, then dies before sending
-        claimed = outbox.claim(s, "dead", limit=10, lease_s=0.5)
+        claimed = outbox.claim(s, "dead", limit=10, lease_s=300)
     assert len(claimed) == 5
     d = _dispatcher(clean_db, _channels(smtp.url))
     assert d.drain() == 0  # leased: not taken
-    time.sleep(0.6)
+    with session_factory(clean_db)() as s:  # the lease lapses (moved back, not waited for: no race with a clock)
+        s.execute(update(OutboxMessage).where(OutboxMessage.lease_owner == "dead")
+                  .values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+        s.commit()
     assert d.drain() == 5
     d.close()
     assert smtp.received == 5
